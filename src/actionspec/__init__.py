@@ -1,0 +1,52 @@
+"""actionspec: the Juju action event model, as running code.
+
+The controller side (`actionspec.juju`) is what Juju does; the charm side
+(`actionspec.charm`) is what the charm framework does. Most users need only the names
+re-exported here.
+"""
+
+from .charm.charm import (
+    ActionEvent,
+    ActiveStatus,
+    BlockedStatus,
+    Charm,
+    CollectStatusEvent,
+    HookEvent,
+    MaintenanceStatus,
+    ModelError,
+    RelationEvent,
+    Status,
+    WaitingStatus,
+)
+from .charm.framework import EventBase, Framework
+from .juju.clock import SystemClock, TickingClock
+from .juju.model import Model, RunError
+from .juju.operation import Operation, Task, TaskStatus
+from .trace import Cause, Trace, TraceEntry
+
+__all__ = [
+    'ActionEvent',
+    'ActiveStatus',
+    'BlockedStatus',
+    'Cause',
+    'Charm',
+    'CollectStatusEvent',
+    'EventBase',
+    'Framework',
+    'HookEvent',
+    'MaintenanceStatus',
+    'Model',
+    'ModelError',
+    'Operation',
+    'RelationEvent',
+    'RunError',
+    'Status',
+    'SystemClock',
+    'Task',
+    'TaskStatus',
+    'TickingClock',
+    'Trace',
+    'TraceEntry',
+    'WaitingStatus',
+]
+__version__ = '0.1.0'

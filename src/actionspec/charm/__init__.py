@@ -1,0 +1,1 @@
+"""The charm side: what the charm framework does with a dispatch."""

@@ -1,0 +1,252 @@
+"""The charm API a handler sees: Charm, ActionEvent, relation data, status.
+
+Shaped like ops (ops/charm.py, ops/model.py) so a charm written here reads like an ops
+charm; every call into Juju goes through the dispatch's hook tools.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import Any, ClassVar
+
+from ..juju import context
+from . import framework as framework_
+
+
+class ModelError(Exception):
+    """A hook tool refused a call; the message is what the tool wrote to stderr."""
+
+
+def _tool_call(call: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return call(*args, **kwargs)
+    except context.HookToolError as e:
+        raise ModelError(e.stderr) from None
+
+
+# ops/model.py `_ACTION_RESULT_KEY_REGEX`: checked on each key at each nesting level, before
+# the keys are joined, so a top-level 'a.b' passes.
+_RESULT_KEY = re.compile(r'^[a-z0-9](([a-z0-9-.]+)?[a-z0-9])?$')
+
+
+def flatten_results(results: Mapping[str, Any], _parent: str = '') -> dict[str, Any]:
+    """Flatten nested mappings into dotted keys and check them as ops does (C6).
+
+    Raises ValueError for a key that is not a string, does not match ops' pattern, or
+    collides with another after flattening.
+    """
+    return _flatten(results, _parent, {})
+
+
+def _flatten(results: Mapping[str, Any], parent: str, out: dict[str, Any]) -> dict[str, Any]:
+    for key, value in results.items():
+        if not isinstance(key, str):
+            raise ValueError(f'invalid key {key!r}; must be a string')
+        if not _RESULT_KEY.match(key):
+            raise ValueError(
+                f"key '{key}' is invalid: must be similar to 'key', 'some-key2', or 'some.key'"
+            )
+        full = f'{parent}.{key}' if parent else key
+        if isinstance(value, Mapping):
+            _flatten(value, full, out)
+        elif full in out:
+            raise ValueError(f"duplicate key detected in dictionary passed to 'action-set': {full!r}")
+        else:
+            out[full] = value
+    return out
+
+
+class HookEvent(framework_.EventBase):
+    """An event Juju dispatched: install, config-changed, update-status, ..."""
+
+
+class ActionEvent(framework_.EventBase):
+    """An administrator's action on this unit (C5-C7)."""
+
+    def __init__(self, framework: framework_.Framework, name: str, snapshot: Mapping[str, str]):
+        super().__init__(framework, name, snapshot)
+        self.params: dict[str, Any] = _tool_call(framework.tools.action_get)
+        self.id: str = framework.env.get('JUJU_ACTION_UUID', '')
+
+    def defer(self) -> None:
+        """Actions run once, now: they cannot be deferred (C4)."""
+        raise RuntimeError('cannot defer action events')
+
+    def set_results(self, results: Mapping[str, Any]) -> None:
+        """Report results: nested mappings become dotted keys, values become strings (C6)."""
+        flat = flatten_results(results)
+        _tool_call(self.framework.tools.action_set, [f'{k}={v}' for k, v in flat.items()])
+
+    def log(self, message: str) -> None:
+        """Tell the administrator how the action is going (C7)."""
+        _tool_call(self.framework.tools.action_log, message)
+
+    def fail(self, message: str = '') -> None:
+        """Mark the task failed; the handler keeps running (C7)."""
+        _tool_call(self.framework.tools.action_fail, message)
+
+
+class RelationEvent(HookEvent):
+    """A relation hook: which relation, and which remote unit or application changed."""
+
+    @property
+    def relation(self) -> Relation:
+        name, _, rid = self.snapshot['relation'].partition(':')
+        return Relation(self.framework, name, int(rid))
+
+    @property
+    def remote_unit(self) -> str | None:
+        return self.snapshot.get('unit') or None
+
+    @property
+    def remote_app(self) -> str | None:
+        return self.snapshot.get('app') or None
+
+
+@dataclasses.dataclass(frozen=True)
+class Status:
+    """A workload status (`status-set`): a name and a message."""
+
+    name: ClassVar[str] = 'unknown'
+    message: str = ''
+
+    # ops/model.py StatusBase: when several are collected, the most severe wins.
+    priority: ClassVar[int] = 0
+
+
+class ErrorStatus(Status):
+    name = 'error'
+    priority = 5
+
+
+class BlockedStatus(Status):
+    name = 'blocked'
+    priority = 4
+
+
+class MaintenanceStatus(Status):
+    name = 'maintenance'
+    priority = 3
+
+
+class WaitingStatus(Status):
+    name = 'waiting'
+    priority = 2
+
+
+class ActiveStatus(Status):
+    name = 'active'
+    priority = 1
+
+
+class CollectStatusEvent(framework_.EventBase):
+    """Asks observers for statuses; the most severe one is set after the dispatch (C3)."""
+
+    def __init__(self, framework: framework_.Framework, name: str, snapshot: Mapping[str, str]):
+        super().__init__(framework, name, snapshot)
+        self.statuses: list[Status] = []
+
+    def add_status(self, status: Status) -> None:
+        if not isinstance(status, Status):
+            raise TypeError(f'status should be a Status, not {type(status).__name__}')
+        self.statuses.append(status)
+
+
+class RelationData(MutableMapping[str, str]):
+    """One data bag of a relation: read with `relation-get`, written with `relation-set`."""
+
+    def __init__(self, relation: Relation, owner: str, *, app: bool) -> None:
+        self._relation = relation
+        self._owner = owner
+        self._app = app
+
+    def _read(self) -> dict[str, str]:
+        tools = self._relation.framework.tools
+        result: dict[str, str] = _tool_call(
+            tools.relation_get, self._relation.id, self._owner, app=self._app
+        )
+        return result
+
+    def __getitem__(self, key: str) -> str:
+        return self._read()[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f'relation data values must be strings, not {type(value).__name__}')
+        tools = self._relation.framework.tools
+        _tool_call(tools.relation_set, self._relation.id, {key: value}, app=self._app)
+
+    def __delitem__(self, key: str) -> None:
+        tools = self._relation.framework.tools
+        _tool_call(tools.relation_set, self._relation.id, {key: ''}, app=self._app)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def __repr__(self) -> str:
+        return f'RelationData({self._owner!r}, {self._read()!r})'
+
+
+@dataclasses.dataclass(frozen=True)
+class Relation:
+    """One relation this unit takes part in, named `<endpoint>:<id>` as Juju names it."""
+
+    framework: framework_.Framework = dataclasses.field(repr=False, compare=False)
+    name: str
+    id: int
+
+    @property
+    def units(self) -> list[str]:
+        return list(_tool_call(self.framework.tools.relation_list, self.id))
+
+    def data(self, owner: str) -> RelationData:
+        """The bag of `owner`: a unit name (`db/0`) or an application name (`db`)."""
+        return RelationData(self, owner, app='/' not in owner)
+
+
+class Unit:
+    """This unit, as its charm sees it."""
+
+    def __init__(self, framework: framework_.Framework) -> None:
+        self._framework = framework
+        self.name = framework.unit
+        self.app = self.name.split('/')[0]
+
+    def is_leader(self) -> bool:
+        return bool(_tool_call(self._framework.tools.is_leader))
+
+    def set_status(self, status: Status) -> None:
+        _tool_call(self._framework.tools.status_set, status.name, status.message)
+
+    def __repr__(self) -> str:
+        return f'Unit({self.name!r})'
+
+
+class Charm:
+    """Base class of a reference charm: subclass it and observe events in `__init__`."""
+
+    def __init__(self, framework: framework_.Framework) -> None:
+        self.framework = framework
+        self.on = framework.on
+        self.unit = Unit(framework)
+        self.app = self.unit.app
+
+    def relations(self, endpoint: str) -> list[Relation]:
+        """This unit's relations on `endpoint`."""
+        ids: list[str] = _tool_call(self.framework.tools.relation_ids, endpoint)
+        return [Relation(self.framework, endpoint, int(r.split(':')[1])) for r in ids]
+
+    def relation(self, endpoint: str) -> Relation:
+        """The one relation on `endpoint` (most endpoints have exactly one)."""
+        found = self.relations(endpoint)
+        if len(found) != 1:
+            raise ModelError(f'expected one relation on {endpoint!r}, found {len(found)}')
+        return found[0]
+
+    def __repr__(self) -> str:
+        return f'<{type(self).__name__} on {self.unit.name}>'

@@ -1,0 +1,185 @@
+"""Run a reference charm for one dispatch, the way ops' `main` runs a charm process.
+
+Order (ops/_main.py): build the charm, re-emit deferred events (C2), emit the dispatched
+event (C1), evaluate status (C3), commit. An uncaught exception ends the "process" with
+exit status 1, two lines on stderr, and nothing committed (C8).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import traceback
+from collections.abc import Mapping
+
+from .. import trace
+from ..juju import context, process
+from . import charm as charm_
+from . import framework as framework_
+
+# Hooks every charm has (ops/charm.py CharmEvents).
+STANDARD_EVENTS = (
+    'install',
+    'start',
+    'stop',
+    'remove',
+    'config_changed',
+    'update_status',
+    'upgrade_charm',
+    'leader_elected',
+    'leader_settings_changed',
+)
+RELATION_EVENTS = ('created', 'joined', 'changed', 'departed', 'broken')
+
+
+def event_name(dispatch_path: str) -> str:
+    """The event ops emits for a dispatch path (C1): `actions/a-b` -> `a_b_action`."""
+    parent, _, name = dispatch_path.rpartition('/')
+    name = name.replace('-', '_')
+    if parent.rpartition('/')[2] == 'actions':
+        name = f'{name}_action'
+    return name
+
+
+@dataclasses.dataclass(frozen=True)
+class CharmMeta:
+    """The parts of a charm's metadata that define its events."""
+
+    actions: tuple[str, ...] = ()
+    endpoints: tuple[str, ...] = ()
+
+    def event_kinds(self) -> dict[str, type[framework_.EventBase]]:
+        kinds: dict[str, type[framework_.EventBase]] = dict.fromkeys(
+            STANDARD_EVENTS, charm_.HookEvent
+        )
+        for endpoint in self.endpoints:
+            for suffix in RELATION_EVENTS:
+                kinds[f'{endpoint.replace("-", "_")}_relation_{suffix}'] = charm_.RelationEvent
+        for action in self.actions:
+            kinds[f'{action.replace("-", "_")}_action'] = charm_.ActionEvent
+        kinds['collect_app_status'] = charm_.CollectStatusEvent
+        kinds['collect_unit_status'] = charm_.CollectStatusEvent
+        return kinds
+
+
+class InProcessCharm:
+    """A reference `Charm` subclass served as a `CharmRuntime`, in this process.
+
+    Keeps each unit's deferred-event store between dispatches, as ops keeps it in the
+    unit's state file.
+    """
+
+    def __init__(self, charm_type: type[charm_.Charm], meta: CharmMeta) -> None:
+        if not (isinstance(charm_type, type) and issubclass(charm_type, charm_.Charm)):
+            raise TypeError(f'expected a Charm subclass, got {charm_type!r}')
+        self.charm_type = charm_type
+        self.meta = meta
+        self.on = framework_.CharmEvents(meta.event_kinds())
+        self._stores: dict[str, tuple[framework_.Notice, ...]] = {}
+
+    def seed_deferred(
+        self, unit: str, event: str, snapshot: Mapping[str, str] | None = None
+    ) -> None:
+        if event not in self.on:
+            raise ValueError(f'{self.charm_type.__name__} has no event {event!r} to defer')
+        if event.endswith('_action'):
+            raise ValueError(f'cannot defer action events ({event!r})')
+        notice = framework_.Notice(event, None, dict(snapshot or {}))
+        self._stores[unit] = (*self._stores.get(unit, ()), notice)
+
+    def deferred(self, unit: str) -> tuple[str, ...]:
+        return tuple(n.event for n in self._stores.get(unit, ()))
+
+    def dispatch(
+        self,
+        request: process.DispatchRequest,
+        tools: context.HookTools,
+        record: process.Recorder,
+    ) -> process.ProcessResult:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = self._run(request, tools, record)
+        return process.ProcessResult(code, out.getvalue().encode(), err.getvalue().encode())
+
+    def _run(
+        self,
+        request: process.DispatchRequest,
+        tools: context.HookTools,
+        record: process.Recorder,
+    ) -> int:
+        framework = framework_.Framework(
+            unit=request.unit,
+            on=self.on,
+            tools=tools,
+            env=request.env,
+            stored=self._stores.get(request.unit, ()),
+            record=record,
+        )
+        try:
+            charm = self.charm_type(framework)
+            framework.charm = charm
+            framework.reemit()
+            name = event_name(request.path)
+            if name in self.on:
+                framework.emit(name, request.cause, _snapshot(request.env))
+            _evaluate_status(framework)
+        except SystemExit as e:
+            return _exit_status(e)
+        except Exception as e:
+            tools.juju_log(
+                'Uncaught exception while in charm code:\n' + traceback.format_exc(), 'ERROR'
+            )
+            if request.env.get('JUJU_ACTION_NAME'):
+                print(f'Uncaught {type(e).__name__} in charm code: {e}', file=_stderr())
+                print('Use `juju debug-log` to see the full traceback.', file=_stderr())
+            return 1
+        self._stores[request.unit] = framework.commit()
+        return 0
+
+    def __repr__(self) -> str:
+        return f'InProcessCharm({self.charm_type.__name__})'
+
+
+def _stderr() -> io.TextIOBase:
+    import sys
+
+    return sys.stderr  # type: ignore[return-value]
+
+
+def _exit_status(e: SystemExit) -> int:
+    """The status `sys.exit(code)` gives a process, as CPython computes it."""
+    if e.code is None:
+        return 0
+    if isinstance(e.code, int):
+        return e.code & 0xFF
+    print(e.code, file=_stderr())
+    return 1
+
+
+def _snapshot(env: Mapping[str, str]) -> dict[str, str]:
+    """The event data a relation hook carries, read from the dispatch environment."""
+    if 'JUJU_RELATION_ID' not in env:
+        return {}
+    return {
+        'relation': env['JUJU_RELATION_ID'],
+        'unit': env.get('JUJU_REMOTE_UNIT', ''),
+        'app': env.get('JUJU_REMOTE_APP', ''),
+    }
+
+
+def _evaluate_status(framework: framework_.Framework) -> None:
+    """ops' collect-status: app statuses on the leader, then the unit's (C3)."""
+    if framework.tools.is_leader():
+        _set_collected(framework, 'collect_app_status', app=True)
+    _set_collected(framework, 'collect_unit_status', app=False)
+
+
+def _set_collected(framework: framework_.Framework, name: str, *, app: bool) -> None:
+    statuses: list[charm_.Status] = []
+    for event in framework.emit(name, trace.Cause.COLLECT_STATUS):
+        assert isinstance(event, charm_.CollectStatusEvent)
+        statuses.extend(event.statuses)
+    if statuses:
+        worst = max(statuses, key=lambda s: s.priority)
+        framework.tools.status_set(worst.name, worst.message, app=app)

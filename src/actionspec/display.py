@@ -1,0 +1,127 @@
+"""Notebook renderings: HTML tables and mermaid sequence diagrams.
+
+Everything a charm controls (results, messages, logs, output) is escaped here, so a
+value holding markup shows as text and never becomes part of the page.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import trace as trace_
+
+if TYPE_CHECKING:
+    from .juju import operation
+
+
+def _cell(value: Any) -> str:
+    return f'<td>{html.escape(str(value))}</td>'
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], caption: str = '') -> str:
+    head = ''.join(f'<th>{html.escape(h)}</th>' for h in headers)
+    body = ''.join('<tr>' + ''.join(_cell(v) for v in row) + '</tr>' for row in rows)
+    cap = f'<caption>{html.escape(caption)}</caption>' if caption else ''
+    return f'<table class="actionspec">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def trace_table(trace: trace_.Trace) -> str:
+    """The trace as a table: one row per event a unit's charm saw."""
+    rows = (
+        (n, e.unit, e.event, e.cause, 'yes' if e.deferred else '')
+        for n, e in enumerate(trace, 1)
+    )
+    return _table(('#', 'unit', 'event', 'cause', 'deferred'), rows, 'event trace')
+
+
+def _results_text(results: Any, parent: str = '') -> list[str]:
+    lines: list[str] = []
+    for key, value in results.items():
+        full = f'{parent}.{key}' if parent else str(key)
+        if isinstance(value, dict):
+            lines.extend(_results_text(value, full))
+        else:
+            lines.append(f'{full}={value}')
+    return lines
+
+
+def tasks_table(tasks: Iterable[operation.Task]) -> str:
+    """The tasks as a table: status, message, results, logs."""
+    rows = (
+        (
+            t.id,
+            t.unit,
+            t.status,
+            t.message,
+            '; '.join(_results_text(t.results)),
+            '; '.join(log.message for log in t.logs),
+        )
+        for t in tasks
+    )
+    return _table(('task', 'unit', 'status', 'message', 'results', 'logs'), rows, 'tasks')
+
+
+def operation_html(op: operation.Operation) -> str:
+    summary = (
+        f'<p>operation {html.escape(op.id)}: {html.escape(op.action)} '
+        f'on {len(op.tasks)} unit(s), {html.escape(str(op.status))}</p>'
+    )
+    return summary + tasks_table(op.tasks) + trace_table(op.trace)
+
+
+def _mermaid_text(text: str) -> str:
+    """Escape text for a mermaid message: entity codes for characters it would parse."""
+    out = []
+    for char in text:
+        if char.isalnum() or char in ' _-./()':
+            out.append(char)
+        else:
+            out.append(f'#{ord(char)};')
+    return ''.join(out)
+
+
+def sequence_diagram(trace: trace_.Trace, *, title: str = '') -> str:
+    """The trace as a mermaid sequence diagram: Juju on the left, one lane per unit.
+
+    Events Juju dispatched come from Juju; events the framework raised itself (deferred
+    re-emission, collect-status) are drawn on the unit's own lane.
+    """
+    units: list[str] = []
+    for entry in trace:
+        if entry.unit not in units:
+            units.append(entry.unit)
+    lines = ['sequenceDiagram']
+    if title:
+        lines.append(f'    title {_mermaid_text(title)}')
+    lines.append('    participant juju as Juju')
+    ids = {unit: f'u{n}' for n, unit in enumerate(units)}
+    lines.extend(f'    participant {ids[u]} as {_mermaid_text(u)}' for u in units)
+    for entry in trace:
+        lane = ids[entry.unit]
+        label = _mermaid_text(entry.event)
+        if entry.deferred:
+            label += ' (deferred)'
+        if entry.cause in (trace_.Cause.INVOCATION, trace_.Cause.RELATION_CHANGE):
+            lines.append(f'    juju->>{lane}: {label}')
+        else:
+            lines.append(f'    {lane}->>{lane}: {label} [{entry.cause}]')
+    return '\n'.join(lines) + '\n'
+
+
+class Mermaid:
+    """A mermaid diagram: shows as a diagram in Jupyter and in the docs, as text in a REPL."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def _repr_markdown_(self) -> str:
+        return f'```mermaid\n{self.source}```\n'
+
+    def __str__(self) -> str:
+        return self.source
+
+    def __repr__(self) -> str:
+        first = self.source.splitlines()[0] if self.source else ''
+        return f'Mermaid({first!r}, {self.source.count(chr(10))} lines)'

@@ -1,0 +1,1 @@
+"""The controller side: what Juju does when an administrator runs an action."""

@@ -1,0 +1,441 @@
+"""The controller side: a model with applications, units and relations, and `juju run`.
+
+`Model.run` follows what Juju does for `juju run <units> <action>`: check the units and
+the action, check params against the action's schema and insert defaults (J7, J8), create
+one operation with one task per unit (J9), dispatch each task with the action environment
+(J11), record results, logs, failure and captured output (J1-J6), commit relation data
+only after a clean exit and then run `relation-changed` on the units that see it (J10).
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import re
+import uuid as uuid_
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .. import trace as trace_
+from . import actions as actions_
+from . import clock as clock_
+from . import context, operation, process, results, versions
+
+_UNIT_NAME = re.compile(r'^([a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)/(\d+|leader)$')
+_APP_NAME = re.compile(r'^[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*$')
+
+# A settle loop that keeps producing relation-changed hooks is a charm bug; stop it.
+MAX_CONSEQUENT_HOOKS = 10_000
+
+
+class RunError(ValueError):
+    """`juju run` refused before creating an operation; the text is Juju's."""
+
+
+@dataclasses.dataclass(eq=False)
+class Unit:
+    """A unit of an application, with its workload status."""
+
+    name: str
+    application: Application = dataclasses.field(repr=False)
+    status: tuple[str, str] = ('unknown', '')
+
+    @property
+    def number(self) -> int:
+        return int(self.name.split('/')[1])
+
+    @property
+    def deferred(self) -> tuple[str, ...]:
+        """Events waiting in this unit's deferred-event store."""
+        return self.application.charm.deferred(self.name)
+
+    def __repr__(self) -> str:
+        return f'Unit({self.name!r})'
+
+
+@dataclasses.dataclass(eq=False)
+class Application:
+    """A deployed charm: its actions, units, leader and relation endpoints."""
+
+    name: str
+    charm: process.CharmRuntime = dataclasses.field(repr=False)
+    actions: Mapping[str, actions_.ActionSpec] = dataclasses.field(repr=False)
+    endpoints: tuple[str, ...] = ()
+    peers: tuple[str, ...] = ()
+    units: list[Unit] = dataclasses.field(default_factory=list, repr=False)
+    leader: str | None = None
+    status: tuple[str, str] = ('unknown', '')
+
+    def unit(self, number: int) -> Unit:
+        for unit in self.units:
+            if unit.number == number:
+                return unit
+        raise KeyError(f'{self.name}/{number}')
+
+    def __repr__(self) -> str:
+        return f'Application({self.name!r}, units={len(self.units)}, leader={self.leader!r})'
+
+
+@dataclasses.dataclass(eq=False)
+class Relation:
+    """A relation between two application endpoints, or a peer relation of one.
+
+    `data` maps a unit name or an application name to its bag.
+    """
+
+    id: int
+    ends: tuple[tuple[str, str], ...]  # (application, endpoint); one end for a peer relation
+    model: Model = dataclasses.field(repr=False)
+    data: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict, repr=False)
+
+    @property
+    def is_peer(self) -> bool:
+        return len(self.ends) == 1
+
+    @property
+    def applications(self) -> tuple[str, ...]:
+        return tuple(app for app, _ in self.ends)
+
+    def endpoint_of(self, app: str) -> str | None:
+        for name, endpoint in self.ends:
+            if name == app:
+                return endpoint
+        return None
+
+    def remote_app(self, app: str) -> str:
+        """The application on the other side (itself, for a peer relation)."""
+        others = [name for name, _ in self.ends if name != app]
+        return others[0] if others else app
+
+    def remote_units(self, unit: Unit) -> list[str]:
+        """The units `unit` sees across this relation (relation-list)."""
+        app = self.model.applications[self.remote_app(unit.application.name)]
+        return sorted((u.name for u in app.units if u is not unit), key=_unit_sort_key)
+
+    def __repr__(self) -> str:
+        ends = ' '.join(f'{app}:{endpoint}' for app, endpoint in self.ends)
+        return f'Relation({self.id}, {ends})'
+
+
+@dataclasses.dataclass(frozen=True)
+class _Hook:
+    """A hook Juju will run on a unit because of something another unit committed."""
+
+    unit: Unit
+    relation: Relation
+    remote_unit: str
+    remote_app: str
+
+
+class Model:
+    """A Juju model in memory: deploy, relate, and run actions as Juju runs them."""
+
+    def __init__(
+        self,
+        name: str = 'test-model',
+        *,
+        juju_version: str = versions.DEFAULT_VERSION,
+        clock: clock_.Clock | None = None,
+        model_uuid: str | None = None,
+    ) -> None:
+        self.name = name
+        self.profile = versions.profile(juju_version)
+        self.clock: clock_.Clock = clock or clock_.SystemClock()
+        self.uuid = model_uuid or str(uuid_.uuid5(uuid_.NAMESPACE_DNS, f'{name}.actionspec'))
+        self.applications: dict[str, Application] = {}
+        self.relations: dict[int, Relation] = {}
+        self.operations: list[operation.Operation] = []
+        self.debug_log: list[str] = []
+        self._ids = clock_.IdSequence()
+        self._relation_ids = 0
+        self._trace: list[trace_.TraceEntry] = []
+        self._context_ids = 0
+        self._pending: collections.deque[_Hook] = collections.deque()
+
+    # -- building the model --------------------------------------------------------------
+
+    def deploy(
+        self,
+        name: str,
+        charm: Any,
+        *,
+        actions: str | Mapping[str, Any] | None = None,
+        units: int = 1,
+        leader: int | None = 0,
+        endpoints: Iterable[str] = (),
+        peers: Iterable[str] = (),
+    ) -> Application:
+        """Deploy `charm` (a reference Charm subclass or a CharmRuntime) as `name`.
+
+        `actions` is the charm's actions.yaml (text or mapping). `leader` is the number of
+        the leader unit, or None for no leader yet. Each name in `peers` becomes a peer
+        relation, created at once as Juju creates it.
+        """
+        if not _APP_NAME.match(name):
+            raise ValueError(f'invalid application name "{name}"')
+        if name in self.applications:
+            raise ValueError(f'application "{name}" already exists')
+        if units < 0:
+            raise ValueError(f'cannot deploy {units} units')
+        if leader is not None and not 0 <= leader < units:
+            raise ValueError(f'leader {name}/{leader} is not one of the {units} units')
+        specs = actions_.parse_actions_yaml(actions)
+        peers = tuple(peers)
+        endpoints = (*tuple(endpoints), *peers)
+        runtime = _runtime(charm, tuple(specs), endpoints)
+        app = Application(name, runtime, specs, endpoints, peers)
+        app.units = [Unit(f'{name}/{n}', app) for n in range(units)]
+        app.leader = None if leader is None else f'{name}/{leader}'
+        self.applications[name] = app
+        for peer in peers:
+            self._add_relation(((name, peer),))
+        return app
+
+    def relate(self, first: str, second: str) -> Relation:
+        """Relate two endpoints, each written `application:endpoint`."""
+        ends = tuple(self._endpoint(spec) for spec in (first, second))
+        if ends[0][0] == ends[1][0]:
+            raise ValueError(f'cannot relate {first} to {second}: same application')
+        return self._add_relation(ends)
+
+    def _endpoint(self, spec: str) -> tuple[str, str]:
+        app_name, sep, endpoint = spec.partition(':')
+        app = self.applications.get(app_name)
+        if not sep or app is None:
+            raise ValueError(f'expected "application:endpoint" of a deployed application, got {spec!r}')
+        if endpoint not in app.endpoints:
+            raise ValueError(f'application "{app_name}" has no endpoint "{endpoint}"')
+        return app_name, endpoint
+
+    def _add_relation(self, ends: tuple[tuple[str, str], ...]) -> Relation:
+        relation = Relation(self._relation_ids, ends, self)
+        self._relation_ids += 1
+        self.relations[relation.id] = relation
+        return relation
+
+    def unit(self, name: str) -> Unit:
+        """The unit called `name` (`app/N`, or `app/leader`)."""
+        return self._resolve(name)
+
+    def defer(self, unit: str, event: str, snapshot: Mapping[str, str] | None = None) -> None:
+        """Put `event` in `unit`'s deferred-event store, as an earlier dispatch would have."""
+        target = self._resolve(unit)
+        target.application.charm.seed_deferred(target.name, event, snapshot)
+
+    @property
+    def trace(self) -> trace_.Trace:
+        """Every event every unit's charm has seen, in order."""
+        return trace_.Trace(self._trace)
+
+    # -- juju run ------------------------------------------------------------------------
+
+    def run(
+        self, *targets: str, action: str, params: Mapping[str, Any] | None = None
+    ) -> operation.Operation:
+        """Run `action` on `targets` as `juju run` does, and return the finished operation.
+
+        Raises RunError, with Juju's text, when Juju would refuse before queueing tasks;
+        the model is then unchanged.
+        """
+        units = self._resolve_targets(targets)
+        app = units[0].application
+        spec = app.actions.get(action)
+        if spec is None:
+            raise RunError(f'action "{action}" not defined on unit "{units[0].name}"')
+        try:
+            checked = spec.check_params(params or {}, self.profile)
+        except actions_.ParamsError as e:
+            raise RunError(str(e)) from None
+
+        op_id = self._ids.take()
+        enqueued = self.clock.now()
+        task_ids = [self._ids.take() for _ in units]
+        start = len(self._trace)
+        tasks = [
+            self._run_task(task_id, unit, action, checked, enqueued)
+            for task_id, unit in zip(task_ids, units, strict=True)
+        ]
+        # A unit's queued action runs before hooks that arrive meanwhile (the uniter's
+        # resolver checks actions first), so consequent relation-changed hooks follow.
+        self._settle()
+        op = operation.Operation(
+            op_id, action, checked, tuple(tasks), self.profile, trace_.Trace(self._trace[start:])
+        )
+        self.operations.append(op)
+        return op
+
+    def _resolve_targets(self, targets: Sequence[str]) -> list[Unit]:
+        if not targets:
+            raise RunError('no unit specified')
+        for target in targets:
+            if not _UNIT_NAME.match(target):
+                raise RunError(f'invalid unit or leader name "{target}"')
+        units = [self._resolve(target) for target in targets]
+        apps = {u.application.name for u in units}
+        if len(apps) > 1:
+            raise RunError(f'all units must be of the same application, got {", ".join(sorted(apps))}')
+        seen: set[str] = set()
+        unique = []
+        for unit in units:
+            if unit.name not in seen:
+                seen.add(unit.name)
+                unique.append(unit)
+        return unique
+
+    def _resolve(self, name: str) -> Unit:
+        match = _UNIT_NAME.match(name)
+        if not match:
+            raise RunError(f'invalid unit or leader name "{name}"')
+        app = self.applications.get(match[1])
+        if match[2] == 'leader':
+            if app is None or app.leader is None:
+                raise RunError(f'could not determine leader for "{match[1]}"')
+            return app.unit(int(app.leader.split('/')[1]))
+        try:
+            if app is None:
+                raise KeyError(name)
+            return app.unit(int(match[2]))
+        except KeyError:
+            raise RunError(f'unit "{name}" not found') from None
+
+    def _run_task(
+        self, task_id: str, unit: Unit, action: str, params: dict[str, Any], enqueued: Any
+    ) -> operation.Task:
+        started = self.clock.now()
+        state = context.ActionState(action, task_id, params)
+        ctx = context.UnitContext(self, unit, state)
+        env = self._env(unit, f'actions/{action}', action) | {
+            'JUJU_ACTION_NAME': action,
+            'JUJU_ACTION_UUID': task_id,
+            'JUJU_ACTION_TAG': f'action-{task_id}',
+        }
+        result = self._dispatch(unit, env, trace_.Cause.INVOCATION, ctx)
+        results.add_captured_output(
+            state.results,
+            stdout=result.stdout,
+            stderr=result.stderr,
+            return_code=result.exit_code,
+            profile=self.profile,
+        )
+        if result.exit_code:
+            status, message = operation.TaskStatus.FAILED, result.error
+        elif state.failed:
+            status, message = operation.TaskStatus.FAILED, state.message
+        else:
+            status, message = operation.TaskStatus.COMPLETED, state.message
+        completed = self.clock.now()
+        return operation.Task(
+            id=task_id,
+            unit=unit.name,
+            action=action,
+            params=params,
+            status=status,
+            timing=operation.Timing(enqueued, started, completed),
+            message=message,
+            results=state.results,
+            logs=tuple(state.logs),
+            history=(
+                operation.TaskStatus.PENDING,
+                operation.TaskStatus.RUNNING,
+                status,
+            ),
+        )
+
+    # -- dispatching ---------------------------------------------------------------------
+
+    def _env(self, unit: Unit, dispatch_path: str, name: str) -> dict[str, str]:
+        """The environment Juju gives a dispatch (J11)."""
+        self._context_ids += 1
+        agent_dir = f'/var/lib/juju/agents/unit-{unit.name.replace("/", "-")}'
+        return {
+            'JUJU_CHARM_DIR': f'{agent_dir}/charm',
+            'JUJU_CONTEXT_ID': f'{unit.name}-{name}-{self._context_ids:032x}',
+            'JUJU_HOOK_NAME': '' if dispatch_path.startswith('actions/') else name,
+            'JUJU_UNIT_NAME': unit.name,
+            'JUJU_MODEL_UUID': self.uuid,
+            'JUJU_MODEL_NAME': self.name,
+            'JUJU_VERSION': self.profile.agent_version,
+            'JUJU_DISPATCH_PATH': dispatch_path,
+        }
+
+    def _dispatch(
+        self, unit: Unit, env: dict[str, str], cause: trace_.Cause, ctx: context.UnitContext
+    ) -> process.ProcessResult:
+        request = process.DispatchRequest(unit.name, env, cause)
+        result = unit.application.charm.dispatch(request, ctx, self._trace.append)
+        if result.exit_code == 0:
+            self._pending.extend(self._consequences(unit, ctx.commit()))
+        return result
+
+    def _consequences(
+        self, writer: Unit, changed: list[tuple[Relation, str]]
+    ) -> Iterable[_Hook]:
+        """Who gets relation-changed after `writer` committed these bags (J10).
+
+        A unit bag change reaches every unit on the other side (the other peers, for a
+        peer relation), never the writer. An application bag change reaches the other
+        application's units; for a peer relation every unit of the application, the
+        writer included (worker/uniter/relation/resolver.go, state/relationunit.go).
+        """
+        for relation, owner in changed:
+            app_bag = '/' not in owner
+            for app_name in relation.applications:
+                if app_name == writer.application.name and not relation.is_peer:
+                    continue
+                for unit in self.applications[app_name].units:
+                    if unit is writer and not app_bag:
+                        continue
+                    yield _Hook(
+                        unit,
+                        relation,
+                        '' if app_bag else owner,
+                        owner.split('/')[0],
+                    )
+
+    def _settle(self) -> None:
+        """Run the relation-changed hooks that committed changes caused, until none are left."""
+        ran = 0
+        while self._pending:
+            hook = self._pending.popleft()
+            ran += 1
+            if ran > MAX_CONSEQUENT_HOOKS:
+                self._pending.clear()
+                raise RuntimeError(
+                    f'relation-changed hooks did not settle after {MAX_CONSEQUENT_HOOKS} runs'
+                )
+            self._run_relation_changed(hook)
+
+    def _run_relation_changed(self, hook: _Hook) -> None:
+        endpoint = hook.relation.endpoint_of(hook.unit.application.name)
+        assert endpoint is not None
+        name = f'{endpoint}-relation-changed'
+        env = self._env(hook.unit, f'hooks/{name}', name) | {
+            'JUJU_RELATION': endpoint,
+            'JUJU_RELATION_ID': f'{endpoint}:{hook.relation.id}',
+            'JUJU_REMOTE_UNIT': hook.remote_unit,
+            'JUJU_REMOTE_APP': hook.remote_app,
+        }
+        self._dispatch(
+            hook.unit, env, trace_.Cause.RELATION_CHANGE, context.UnitContext(self, hook.unit)
+        )
+
+    def __repr__(self) -> str:
+        apps = ', '.join(self.applications)
+        return f'Model({self.name!r}, juju={self.profile.version}, applications=[{apps}])'
+
+
+def _unit_sort_key(name: str) -> tuple[str, int]:
+    app, _, number = name.partition('/')
+    return app, int(number)
+
+
+def _runtime(charm: Any, actions: tuple[str, ...], endpoints: tuple[str, ...]) -> process.CharmRuntime:
+    """Wrap a reference Charm subclass; pass a ready CharmRuntime through."""
+    if isinstance(charm, type):
+        from ..charm import main
+
+        return main.InProcessCharm(charm, main.CharmMeta(actions, endpoints))
+    if callable(getattr(charm, 'dispatch', None)):
+        runtime: process.CharmRuntime = charm
+        return runtime
+    raise TypeError(f'expected a Charm subclass or a CharmRuntime, got {charm!r}')

@@ -1,0 +1,59 @@
+"""What the controller asks of a charm: run one dispatch, as a process would.
+
+Juju starts the charm's `dispatch` with an environment (J11) and hook tools, waits, and
+keeps its exit status and output. Anything that can do that is a `CharmRuntime`: the
+in-process reference framework, or (later) a real charm directory run as a subprocess.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+from .. import trace
+from . import context
+
+
+@dataclasses.dataclass(frozen=True)
+class DispatchRequest:
+    """One dispatch: the unit, the environment Juju sets, and why it happens."""
+
+    unit: str
+    env: Mapping[str, str]
+    cause: trace.Cause
+
+    @property
+    def path(self) -> str:
+        return self.env['JUJU_DISPATCH_PATH']
+
+
+@dataclasses.dataclass(frozen=True)
+class ProcessResult:
+    """How the dispatch process ended, as the unit agent sees it."""
+
+    exit_code: int
+    stdout: bytes = b''
+    stderr: bytes = b''
+
+    @property
+    def error(self) -> str:
+        """The text Juju records when the process did not exit 0 (Go's exec error)."""
+        return f'exit status {self.exit_code}' if self.exit_code else ''
+
+
+Recorder = Callable[[trace.TraceEntry], None]
+
+
+class CharmRuntime(Protocol):
+    """A charm as the controller sees it: something that handles dispatches per unit."""
+
+    def dispatch(
+        self, request: DispatchRequest, tools: context.HookTools, record: Recorder
+    ) -> ProcessResult: ...
+
+    def seed_deferred(
+        self, unit: str, event: str, snapshot: Mapping[str, str] | None = None
+    ) -> None: ...
+
+    def deferred(self, unit: str) -> tuple[str, ...]: ...

@@ -1,0 +1,75 @@
+"""Juju versions as data: every rule that differs between releases reads its profile here."""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class JujuProfile:
+    """What one Juju release does where releases disagree.
+
+    Sources are named on each field so a reader can check them against juju/juju.
+    """
+
+    version: str
+    # J11: JUJU_VERSION as the unit agent sets it.
+    agent_version: str
+    # J1: segments `action-set` refuses (internal/worker/uniter/runner/jujuc/action-set.go;
+    # added in 3.0 by juju/juju#13748, absent in 2.9).
+    reserved_result_keys: frozenset[str]
+    # J6: result keys under which the uniter stores captured output
+    # (worker/uniter/runner/runner.go `updateActionResults`).
+    stdout_key: str
+    stderr_key: str
+    return_code_key: str
+    # 2.9 stores `StdoutEncoding` and the code as a string; 3.x `stdout-encoding`, a number.
+    encoding_suffix: str
+    return_code_is_string: bool
+    # J7: `additionalProperties` when actions.yaml does not say (juju/juju#21294).
+    additional_properties_default: bool
+    # J12: the command an administrator types.
+    run_command: str
+
+
+JUJU_2_9 = JujuProfile(
+    version='2.9',
+    agent_version='2.9.52',
+    reserved_result_keys=frozenset(),
+    stdout_key='Stdout',
+    stderr_key='Stderr',
+    return_code_key='Code',
+    encoding_suffix='Encoding',
+    return_code_is_string=True,
+    additional_properties_default=True,
+    run_command='juju run-action --wait',
+)
+
+JUJU_3_6 = JujuProfile(
+    version='3.6',
+    agent_version='3.6.12',
+    reserved_result_keys=frozenset({'stdout', 'stdout-encoding', 'stderr', 'stderr-encoding'}),
+    stdout_key='stdout',
+    stderr_key='stderr',
+    return_code_key='return-code',
+    encoding_suffix='-encoding',
+    return_code_is_string=False,
+    additional_properties_default=True,
+    run_command='juju run',
+)
+
+JUJU_4_0 = dataclasses.replace(
+    JUJU_3_6, version='4.0', agent_version='4.0.0', additional_properties_default=False)
+
+PROFILES: dict[str, JujuProfile] = {p.version: p for p in (JUJU_2_9, JUJU_3_6, JUJU_4_0)}
+DEFAULT_VERSION = '3.6'
+
+
+def profile(version: str) -> JujuProfile:
+    """The profile for `version` ('3.6', '3.6.12', ...); unknown versions are an error."""
+    key = '.'.join(version.split('.')[:2])
+    try:
+        return PROFILES[key]
+    except KeyError:
+        known = ', '.join(sorted(PROFILES))
+        raise ValueError(f'unknown Juju version {version!r} (known: {known})') from None
