@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import jsonschema
 import yaml
 
-from . import results, versions
+from . import goformat, results, versions
+
+# gojsonschema counts a number without a fractional part as an integer (params reach it
+# through JSON, as float64); python-jsonschema's Draft 4 checker does not.
+_GoDraft4Validator = jsonschema.validators.extend(
+    jsonschema.Draft4Validator,
+    type_checker=jsonschema.Draft4Validator.TYPE_CHECKER.redefine(
+        'integer',
+        lambda checker, value: (
+            not isinstance(value, bool)
+            and (isinstance(value, int) or (isinstance(value, float) and value.is_integer()))
+        ),
+    ),
+)
 
 # Keys Juju refuses inside a params schema (actions.go `prohibitedSchemaKeys`).
 _PROHIBITED_SCHEMA_KEYS = ('$ref', '$schema')
@@ -40,25 +52,25 @@ class ActionSpec:
     parallel: bool = False
     execution_group: str = ''
 
-    _validators: dict[bool, jsonschema.Draft4Validator] = dataclasses.field(
+    _validators: dict[bool, jsonschema.protocols.Validator] = dataclasses.field(
         default_factory=dict, repr=False, compare=False
     )
 
-    def validator(self, profile: versions.JujuProfile) -> jsonschema.Draft4Validator:
+    def validator(self, profile: versions.JujuProfile) -> jsonschema.protocols.Validator:
         """The validator for this action under `profile`, built once and kept."""
         closed = not profile.additional_properties_default
         found = self._validators.get(closed)
         if found is None:
             schema = dict(self.schema)
             schema.setdefault('additionalProperties', not closed)
-            found = self._validators[closed] = jsonschema.Draft4Validator(schema)
+            found = self._validators[closed] = _GoDraft4Validator(schema)
         return found
 
     def check_params(self, params: Mapping[str, Any], profile: versions.JujuProfile) -> dict[str, Any]:
         """Validate `params`, then return them with the schema's defaults inserted (J7)."""
-        errors = sorted(self.validator(profile).iter_errors(dict(params)), key=_error_order)
+        errors = _go_errors(self.validator(profile).iter_errors(dict(params)))
         if errors:
-            raise ParamsError('validation failed: ' + '; '.join(_go_message(e) for e in errors))
+            raise ParamsError('validation failed: ' + '; '.join(errors))
         filled = copy.deepcopy(dict(params))
         _insert_defaults(filled, self.schema.get('properties', {}))
         return filled
@@ -171,22 +183,40 @@ def _insert_defaults(into: dict[str, Any], properties: Mapping[str, Any]) -> Non
 
 
 # -- gojsonschema's wording --------------------------------------------------------------
+# juju/gojsonschema locales.go and validation.go: each error is
+# "<context> : <description>, given <json value>"; the object's own checks (required, in
+# list order, then additional properties) come before its properties'; a type error ends
+# the checks of its node. Go leaves the order among properties to map iteration; here it
+# is the schema's.
 
-_RESULT_FORMAT = '{context} : {description}, given {value}'
+_ROOT_ORDER = {'required': 0, 'additionalProperties': 1}
+
+
+def _go_errors(errors: Iterable[jsonschema.ValidationError]) -> list[str]:
+    found = list(errors)
+    typed = {tuple(e.absolute_path) for e in found if e.validator == 'type'}
+    kept = [e for e in found if e.validator == 'type' or tuple(e.absolute_path) not in typed]
+    kept.sort(key=lambda e: (bool(e.absolute_path), _ROOT_ORDER.get(str(e.validator), 2)))
+    return [message for e in kept for message in _go_messages(e)]
 
 
 def _context(error: jsonschema.ValidationError) -> str:
     return '.'.join(['(root)', *(str(p) for p in error.absolute_path)])
 
 
-def _error_order(error: jsonschema.ValidationError) -> tuple[str, str]:
-    return (_context(error), error.validator or '')
+def _go_value(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _go_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_go_value(v) for v in value]
+    return value
 
 
 def _go_json(value: Any) -> str:
     """Go's json.Marshal: sorted keys, no spaces, HTML-safe escapes."""
-    text = json.dumps(value, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
-    return text.replace('<', '\\u003c').replace('>', '\\u003e').replace('&', '\\u0026')
+    return goformat.json_marshal(_go_value(value))
 
 
 def _go_number(value: Any) -> str:
@@ -194,66 +224,58 @@ def _go_number(value: Any) -> str:
     return str(int(number)) if number.is_integer() else format(number, 'g')
 
 
-def _go_message(error: jsonschema.ValidationError) -> str:
-    """One error as gojsonschema's `ResultError.String()` writes it."""
+def _go_messages(error: jsonschema.ValidationError) -> list[str]:
+    """The gojsonschema text(s) for one python-jsonschema error."""
+    context = _context(error)
     kind, arg, schema = error.validator, error.validator_value, error.schema
-    instance = error.instance
-    description: str
-    if kind == 'required':
-        missing = error.message.split("'")[1]
-        description = f'"{missing}" property is missing and required'
-    elif kind == 'type':
-        types = arg if isinstance(arg, list) else [arg]
-        shown = f'[{",".join(types)}]' if len(types) > 1 else types[0]
-        description = f'must be of type {shown}'
-    elif kind == 'additionalProperties':
+    given = _go_json(error.instance)
+    if kind == 'additionalProperties':
         allowed = set(schema.get('properties', {}))
-        extra = sorted(k for k in instance if k not in allowed)
-        description = '; '.join(f'additional property "{k}" is not allowed' for k in extra)
-    elif kind == 'enum':
-        description = 'must match one of the enum values [{}]'.format(
-            ','.join(_go_json(v) for v in arg)
-        )
-    elif kind in ('minimum', 'maximum'):
-        exclusive = schema.get(f'exclusive{kind.capitalize()}', False)
-        word = 'greater' if kind == 'minimum' else 'lower'
-        description = (
-            f'must be {word} than {_go_number(arg)}'
-            if exclusive
-            else f'must be {word} than or equal to {_go_number(arg)}'
-        )
-        instance = _go_number(instance)
-        return _RESULT_FORMAT.format(context=_context(error), description=description, value=instance)
-    elif kind == 'minLength':
-        description = f'string length must be greater or equal to {arg}'
-    elif kind == 'maxLength':
-        description = f'string length must be lower or equal to {arg}'
-    elif kind == 'pattern':
-        description = f"does not match pattern '{arg}'"
-    elif kind == 'minItems':
-        description = f'array must have at least {arg} items'
-    elif kind == 'maxItems':
-        description = f'array must have at the most {arg} items'
-    elif kind == 'uniqueItems':
-        description = 'array items must be unique'
-    elif kind == 'multipleOf':
-        description = f'must be a multiple of {_go_number(arg)}'
-    elif kind == 'minProperties':
-        description = f'must have at least {arg} properties'
-    elif kind == 'maxProperties':
-        description = f'must have at the most {arg} properties'
-    elif kind == 'anyOf':
-        description = 'must validate at least one schema (anyOf)'
-    elif kind == 'oneOf':
-        description = 'must validate one and only one schema (oneOf)'
-    elif kind == 'allOf':
-        description = 'must validate all the schemas (allOf)'
-    elif kind == 'not':
-        description = 'must not validate the schema (not)'
-    elif kind == 'dependencies':
-        description = f'has a dependency on {error.message.split(chr(39))[1]}'
-    else:
-        description = error.message
-    return _RESULT_FORMAT.format(
-        context=_context(error), description=description, value=_go_json(instance)
-    )
+        extra = sorted(k for k in error.instance if k not in allowed)
+        return [f'{context} : additional property "{k}" is not allowed, given {given}' for k in extra]
+    if kind in ('minimum', 'maximum', 'multipleOf'):
+        given = _go_json(_go_number(error.instance))
+    return [f'{context} : {_description(error, kind, arg, schema)}, given {given}']
+
+
+def _description(error: jsonschema.ValidationError, kind: Any, arg: Any, schema: Any) -> str:
+    if kind == 'required':
+        return f'"{error.message.split(chr(39))[1]}" property is missing and required'
+    if kind == 'type':
+        types = arg if isinstance(arg, list) else [arg]
+        return f'must be of type {f"[{chr(44).join(types)}]" if len(types) > 1 else types[0]}'
+    if kind == 'enum':
+        return f'must match one of the enum values [{",".join(_go_json(v) for v in arg)}]'
+    if kind == 'minimum':
+        # Sic: gojsonschema swaps the exclusive and inclusive wordings.
+        exclusive = schema.get('exclusiveMinimum', False)
+        return f'must be greater than{" or equal to" if exclusive else ""} {_go_number(arg)}'
+    if kind == 'maximum':
+        exclusive = schema.get('exclusiveMaximum', False)
+        return f'must be lower than{" or equal to" if exclusive else ""} {_go_number(arg)}'
+    fixed = {
+        'uniqueItems': 'array items must be unique',
+        'anyOf': 'must validate at least one schema (anyOf)',
+        'oneOf': 'must validate one and only one schema (oneOf)',
+        'allOf': 'must validate all the schemas (allOf)',
+        'not': 'must not validate the schema (not)',
+        'additionalItems': 'no additional item allowed on array',
+    }
+    if kind in fixed:
+        return fixed[str(kind)]
+    templates = {
+        'minLength': 'string length must be greater or equal to {}',
+        'maxLength': 'string length must be lower or equal to {}',
+        'pattern': "does not match pattern '{}'",
+        'minItems': 'array must have at least {} items',
+        'maxItems': 'array must have at the most {} items',
+        'minProperties': 'must have at least {} properties',
+        'maxProperties': 'must have at the most {} properties',
+        'multipleOf': 'must be a multiple of {}',
+    }
+    if kind in templates:
+        shown = _go_number(arg) if kind == 'multipleOf' else arg
+        return templates[str(kind)].format(shown)
+    if kind == 'dependencies':
+        return f'has a dependency on {error.message.split(chr(39))[1]}'
+    return error.message

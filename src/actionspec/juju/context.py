@@ -116,7 +116,7 @@ class UnitContext:
 
     def action_log(self, message: str) -> None:
         action = self._running_action('action-log')
-        action.logs.append(LogEntry(self.model.clock.now(), message))
+        action.logs.append(LogEntry(self.model.now(), message))
 
     def action_fail(self, message: str | None = None) -> None:
         action = self._running_action('action-fail')

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import datetime
 import re
 import uuid as uuid_
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,7 +22,7 @@ from . import actions as actions_
 from . import clock as clock_
 from . import context, operation, process, results, versions
 
-_UNIT_NAME = re.compile(r'^([a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)/(\d+|leader)$')
+_UNIT_NAME = re.compile(r'^([a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)/(0|[1-9][0-9]*|leader)$')
 _APP_NAME = re.compile(r'^[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*$')
 
 # A settle loop that keeps producing relation-changed hooks is a charm bug; stop it.
@@ -29,7 +30,20 @@ MAX_CONSEQUENT_HOOKS = 10_000
 
 
 class RunError(ValueError):
-    """`juju run` refused before creating an operation; the text is Juju's."""
+    """`juju run` refused; nothing ran and the model is unchanged. The text is Juju's.
+
+    `exit_code` is what `juju run` exits with: 2 when the CLI refuses its arguments, 0
+    when the controller refused every task ("failed to schedule any tasks").
+    """
+
+    def __init__(self, message: str, *, exit_code: int, stderr: str) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.stderr = stderr
+
+
+def _cli_refusal(message: str) -> RunError:
+    return RunError(message, exit_code=2, stderr=f'ERROR {message}\n')
 
 
 @dataclasses.dataclass(eq=False)
@@ -146,7 +160,7 @@ class Model:
         self.relations: dict[int, Relation] = {}
         self.operations: list[operation.Operation] = []
         self.debug_log: list[str] = []
-        self._ids = clock_.IdSequence()
+        self._ids = clock_.IdSequence(self.profile.first_id)
         self._relation_ids = 0
         self._trace: list[trace_.TraceEntry] = []
         self._context_ids = 0
@@ -215,11 +229,14 @@ class Model:
 
     def unit(self, name: str) -> Unit:
         """The unit called `name` (`app/N`, or `app/leader`)."""
-        return self._resolve(name)
+        try:
+            return self._resolve(name)
+        except LookupError as e:
+            raise KeyError(e.args[0]) from None
 
     def defer(self, unit: str, event: str, snapshot: Mapping[str, str] | None = None) -> None:
         """Put `event` in `unit`'s deferred-event store, as an earlier dispatch would have."""
-        target = self._resolve(unit)
+        target = self.unit(unit)
         target.application.charm.seed_deferred(target.name, event, snapshot)
 
     @property
@@ -234,74 +251,107 @@ class Model:
     ) -> operation.Operation:
         """Run `action` on `targets` as `juju run` does, and return the finished operation.
 
-        Raises RunError, with Juju's text, when Juju would refuse before queueing tasks;
-        the model is then unchanged.
+        Raises RunError, with Juju's text, when Juju would refuse every task; the model is
+        then unchanged. Targets Juju cannot find while others are fine are reported in
+        `Operation.enqueue_errors`, and the rest run (cmd/juju/action/run.go).
         """
-        units = self._resolve_targets(targets)
-        app = units[0].application
-        spec = app.actions.get(action)
-        if spec is None:
-            raise RunError(f'action "{action}" not defined on unit "{units[0].name}"')
-        try:
-            checked = spec.check_params(params or {}, self.profile)
-        except actions_.ParamsError as e:
-            raise RunError(str(e)) from None
+        app_name = self._check_targets(targets)
+        units: list[Unit] = []
+        errors: list[str] = []
+        for target in targets:
+            try:
+                units.append(self._resolve(target))
+            except LookupError as e:
+                errors.append(str(e.args[0]))
+        app = self.applications.get(app_name)
+        checked: dict[str, Any] = {}
+        if units and app is not None:
+            try:
+                checked = self._check_action(app, units[0], action, params or {})
+            except ValueError as e:
+                errors = [str(e)] * len(targets)
+                units = []
+        if not units:
+            message = '\n'.join(errors)
+            next_id = self._ids.next_id
+            raise RunError(
+                message,
+                exit_code=0,
+                stderr=f'\nOperation {next_id} failed to schedule any tasks:\n{message}\n',
+            )
 
         op_id = self._ids.take()
-        enqueued = self.clock.now()
+        enqueued = self.now()
         task_ids = [self._ids.take() for _ in units]
         start = len(self._trace)
         tasks = [
             self._run_task(task_id, unit, action, checked, enqueued)
             for task_id, unit in zip(task_ids, units, strict=True)
         ]
-        # A unit's queued action runs before hooks that arrive meanwhile (the uniter's
-        # resolver checks actions first), so consequent relation-changed hooks follow.
+        # A unit runs a queued action before hooks that arrive meanwhile (the uniter's
+        # resolver looks at actions first), so consequent relation-changed hooks follow.
         self._settle()
         op = operation.Operation(
-            op_id, action, checked, tuple(tasks), self.profile, trace_.Trace(self._trace[start:])
+            op_id,
+            action,
+            checked,
+            tuple(tasks),
+            self.profile,
+            trace_.Trace(self._trace[start:]),
+            tuple(errors),
         )
         self.operations.append(op)
         return op
 
-    def _resolve_targets(self, targets: Sequence[str]) -> list[Unit]:
+    def _check_targets(self, targets: Sequence[str]) -> str:
+        """The CLI's own checks (run.go `Init`): syntax, one application."""
         if not targets:
-            raise RunError('no unit specified')
+            raise _cli_refusal('no unit specified')
         for target in targets:
             if not _UNIT_NAME.match(target):
-                raise RunError(f'invalid unit or leader name "{target}"')
-        units = [self._resolve(target) for target in targets]
-        apps = {u.application.name for u in units}
+                raise _cli_refusal(f'invalid unit or action name "{target}"')
+        apps = {target.split('/')[0] for target in targets}
         if len(apps) > 1:
-            raise RunError(f'all units must be of the same application, got {", ".join(sorted(apps))}')
-        seen: set[str] = set()
-        unique = []
-        for unit in units:
-            if unit.name not in seen:
-                seen.add(unit.name)
-                unique.append(unit)
-        return unique
+            raise _cli_refusal('all units must be of the same application')
+        return apps.pop()
+
+    def _check_action(
+        self, app: Application, unit: Unit, action: str, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The controller's checks when queueing (state/unit.go `PrepareActionPayload`)."""
+        if not app.actions:
+            raise ValueError(f'no actions defined on charm "{app.name}"')
+        spec = app.actions.get(action)
+        if spec is None:
+            raise ValueError(f'action "{action}" not defined on unit "{unit.name}"')
+        return spec.check_params(params, self.profile)
 
     def _resolve(self, name: str) -> Unit:
+        """A unit by name; LookupError with Juju's text when there is none."""
         match = _UNIT_NAME.match(name)
         if not match:
-            raise RunError(f'invalid unit or leader name "{name}"')
+            raise LookupError(f'invalid unit or action name "{name}"')
         app = self.applications.get(match[1])
         if match[2] == 'leader':
             if app is None or app.leader is None:
-                raise RunError(f'could not determine leader for "{match[1]}"')
+                raise LookupError(f'could not determine leader for "{match[1]}"')
             return app.unit(int(app.leader.split('/')[1]))
-        try:
-            if app is None:
-                raise KeyError(name)
-            return app.unit(int(match[2]))
-        except KeyError:
-            raise RunError(f'unit "{name}" not found') from None
+        for unit in app.units if app else ():
+            if unit.number == int(match[2]):
+                return unit
+        raise LookupError(f'"unit-{match[1]}-{match[2]}" not found')
+
+    def now(self) -> datetime.datetime:
+        """The controller's time, at the precision this Juju version stores."""
+        moment = self.clock.now()
+        if self.profile.timestamps_to_the_second:
+            moment = moment.replace(microsecond=0)
+        return moment
 
     def _run_task(
         self, task_id: str, unit: Unit, action: str, params: dict[str, Any], enqueued: Any
     ) -> operation.Task:
-        started = self.clock.now()
+        started = self.now()
         state = context.ActionState(action, task_id, params)
         ctx = context.UnitContext(self, unit, state)
         env = self._env(unit, f'actions/{action}', action) | {
@@ -323,7 +373,7 @@ class Model:
             status, message = operation.TaskStatus.FAILED, state.message
         else:
             status, message = operation.TaskStatus.COMPLETED, state.message
-        completed = self.clock.now()
+        completed = self.now()
         return operation.Task(
             id=task_id,
             unit=unit.name,

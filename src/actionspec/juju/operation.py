@@ -90,6 +90,8 @@ class Operation:
     tasks: tuple[Task, ...]
     profile: versions.JujuProfile
     trace: trace_.Trace = trace_.Trace()
+    # Targets the controller could not queue while others ran (J9).
+    enqueue_errors: tuple[str, ...] = ()
 
     @property
     def status(self) -> TaskStatus:

@@ -30,6 +30,12 @@ class JujuProfile:
     additional_properties_default: bool
     # J12: the command an administrator types.
     run_command: str
+    # J5, J12: 2.9 and 3.x store times to the second (state/action.go `nowToTheSecond`);
+    # 4.0 keeps nanoseconds.
+    timestamps_to_the_second: bool = True
+    # J9: operations and tasks share one sequence, from 1 (3.x) or from 0 (4.0,
+    # domain/operation/state/start.go).
+    first_id: int = 1
 
 
 JUJU_2_9 = JujuProfile(
@@ -59,7 +65,11 @@ JUJU_3_6 = JujuProfile(
 )
 
 JUJU_4_0 = dataclasses.replace(
-    JUJU_3_6, version='4.0', agent_version='4.0.0', additional_properties_default=False)
+    JUJU_3_6,
+    version='4.0',
+    agent_version='4.0.0',
+    timestamps_to_the_second=False,
+    first_id=0, additional_properties_default=False)
 
 PROFILES: dict[str, JujuProfile] = {p.version: p for p in (JUJU_2_9, JUJU_3_6, JUJU_4_0)}
 DEFAULT_VERSION = '3.6'

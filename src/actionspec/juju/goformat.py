@@ -1,0 +1,219 @@
+"""Text as Juju's Go code writes it: yaml.v2, encoding/json and time.Time.String().
+
+The juju CLI marshals its output with gopkg.in/yaml.v2 (replaced by juju/yaml v2) and
+encoding/json. yaml.v2's emitter is a port of libyaml, as PyYAML's is, so PyYAML's emitter
+gives the same layout (block style, indentless sequences, folding at 80 columns, the same
+fallback from plain to single- to double-quoted scalars) once it is asked for the styles
+yaml.v2's encoder asks for; this module makes those requests and sorts keys yaml.v2's way.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import yaml
+
+# -- yaml.v2 (juju/yaml v2.0.0: encode.go stringv, resolve.go, sorter.go) ------------------
+
+_BOOL_OR_NULL = frozenset(
+    'y Y yes Yes YES true True TRUE on On ON n N no No NO false False FALSE off Off OFF '
+    '~ null Null NULL .nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF <<'.split()
+)
+_YAML_FLOAT = re.compile(r'^[-+]?(0|[1-9][0-9]*)?(\.[0-9]+)?([eE][-+][0-9]+)?$')
+_BASE60_FLOAT = re.compile(r'^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$')
+_TIMESTAMP = re.compile(
+    r'^(\d{4})-(\d{1,2})-(\d{1,2})'
+    r'(?:[Tt]\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})'
+    r'| \d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?)?$'
+)
+_GO_INT = re.compile(r'^[-+]?(?:0[xX][0-9a-fA-F]+|0[oO]?[0-7]*|0[bB][01]+|[1-9][0-9]*)$')
+
+
+def _resolves_to_non_string(text: str) -> bool:
+    """Would yaml.v2 read this plain scalar back as something other than a string?"""
+    if text == '' or text in _BOOL_OR_NULL:
+        return True
+    first = text[0]
+    if first == '.':
+        return _parses_as_float(text)
+    if first in '+-0123456789':
+        stamp = _TIMESTAMP.match(text)
+        if stamp and 1 <= int(stamp[2]) <= 12 and 1 <= int(stamp[3]) <= 31:
+            return True
+        plain = text.replace('_', '')
+        if _GO_INT.match(plain):
+            return True
+        return bool(_YAML_FLOAT.match(plain)) and _parses_as_float(plain)
+    return False
+
+
+def _parses_as_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.lower().lstrip('+-') not in ('inf', 'infinity', 'nan')
+
+
+def _needs_quotes(text: str) -> bool:
+    return _resolves_to_non_string(text) or bool(_BASE60_FLOAT.match(text))
+
+
+def _go_key_less(a: str, b: str) -> bool:
+    """yaml.v2's key order: letters by code point, digit runs by numeric value."""
+    for i in range(min(len(a), len(b))):
+        ca, cb = a[i], b[i]
+        if ca == cb:
+            continue
+        la, lb = ca.isalpha(), cb.isalpha()
+        if la and lb:
+            return ca < cb
+        if la or lb:
+            return lb
+        an = bn = 0
+        if ca == '0' or cb == '0':
+            j = i - 1
+            while j >= 0 and a[j].isdigit():
+                if a[j] != '0':
+                    an = bn = 1
+                    break
+                j -= 1
+        ai = i
+        while ai < len(a) and a[ai].isdigit():
+            an = an * 10 + int(a[ai])
+            ai += 1
+        bi = i
+        while bi < len(b) and b[bi].isdigit():
+            bn = bn * 10 + int(b[bi])
+            bi += 1
+        if an != bn:
+            return an < bn
+        if ai != bi:
+            return ai < bi
+        return ca < cb
+    return len(a) < len(b)
+
+
+class _GoKey:
+    __slots__ = ('text',)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __lt__(self, other: _GoKey) -> bool:
+        return _go_key_less(self.text, other.text)
+
+
+def sorted_keys(mapping: Mapping[str, Any]) -> list[str]:
+    return sorted(mapping, key=_GoKey)
+
+
+def _scalar(text: str) -> yaml.ScalarEvent:
+    if '\n' in text:
+        style: str | None = '|'
+    elif _needs_quotes(text):
+        style = '"'
+    else:
+        style = None
+    return yaml.ScalarEvent(None, None, (True, True), text, style=style)
+
+
+def _go_float(value: float) -> str:
+    if math.isnan(value):
+        return '.nan'
+    if math.isinf(value):
+        return '.inf' if value > 0 else '-.inf'
+    return repr(value) if not value.is_integer() else str(int(value))
+
+
+def _events(value: Any) -> Iterator[yaml.Event]:
+    if isinstance(value, Mapping):
+        yield yaml.MappingStartEvent(None, None, True, flow_style=False)
+        for key in sorted_keys({str(k): None for k in value}):
+            yield _scalar(key)
+            yield from _events(value[key])
+        yield yaml.MappingEndEvent()
+    elif isinstance(value, Sequence) and not isinstance(value, str):
+        yield yaml.SequenceStartEvent(None, None, True, flow_style=False)
+        for item in value:
+            yield from _events(item)
+        yield yaml.SequenceEndEvent()
+    elif isinstance(value, str):
+        yield _scalar(value)
+    elif value is None:
+        yield yaml.ScalarEvent(None, None, (True, True), 'null')
+    elif isinstance(value, bool):
+        yield yaml.ScalarEvent(None, None, (True, True), 'true' if value else 'false')
+    elif isinstance(value, int):
+        yield yaml.ScalarEvent(None, None, (True, True), str(value))
+    elif isinstance(value, float):
+        yield yaml.ScalarEvent(None, None, (True, True), _go_float(value))
+    else:
+        yield _scalar(str(value))
+
+
+def yaml_v2(value: Any) -> str:
+    """`yaml.Marshal(value)` as Juju's yaml.v2 writes it."""
+    events = [
+        yaml.StreamStartEvent(),
+        yaml.DocumentStartEvent(explicit=False),
+        *_events(value),
+        yaml.DocumentEndEvent(explicit=False),
+        yaml.StreamEndEvent(),
+    ]
+    text: str = yaml.emit(events, allow_unicode=True, width=80, indent=2)
+    return text[:-4] if text.endswith('\n...\n') else text
+
+
+# -- encoding/json ------------------------------------------------------------------------
+
+_JSON_ESCAPES = {'"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t'}
+
+
+def _json_string(text: str) -> str:
+    out = ['"']
+    for char in text:
+        if char in _JSON_ESCAPES:
+            out.append(_JSON_ESCAPES[char])
+        elif char < ' ' or char in '<>&\u2028\u2029':
+            out.append(f'\\u{ord(char):04x}')
+        else:
+            out.append(char)
+    out.append('"')
+    return ''.join(out)
+
+
+def json_marshal(value: Any) -> str:
+    """`json.Marshal(value)`: compact, map keys sorted, HTML characters escaped."""
+    if isinstance(value, Mapping):
+        items = (f'{_json_string(str(k))}:{json_marshal(value[k])}' for k in sorted(value))
+        return '{' + ','.join(items) + '}'
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return '[' + ','.join(json_marshal(v) for v in value) + ']'
+    if isinstance(value, str):
+        return _json_string(value)
+    if value is None:
+        return 'null'
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _go_float(value)
+    return _json_string(str(value))
+
+
+# -- time.Time.String() -------------------------------------------------------------------
+
+
+def time_string(moment: datetime.datetime) -> str:
+    """Go's `time.Time.String()` for a UTC time: `2025-01-01 00:00:00 +0000 UTC`."""
+    moment = moment.astimezone(datetime.timezone.utc)
+    text = moment.strftime('%Y-%m-%d %H:%M:%S')
+    if moment.microsecond:
+        text += f'.{moment.microsecond:06d}'.rstrip('0')
+    return f'{text} +0000 UTC'
