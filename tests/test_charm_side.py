@@ -143,7 +143,7 @@ def test_defer_raises_runtime_error_inside_the_handler() -> None:
 
 # C5 ------------------------------------------------------------------------------------
 def test_params_carry_defaults_and_id_is_the_task_number() -> None:
-    seen = {}
+    seen: dict[str, object] = {}
 
     def handler(charm, event):
         seen.update(params=event.params, id=event.id)
@@ -169,7 +169,10 @@ def test_set_results_flattens_and_stringifies() -> None:
     [
         ({'A': 1}, "key 'A' is invalid: must be similar to 'key', 'some-key2', or 'some.key'"),
         ({'a_b': 1}, "key 'a_b' is invalid: must be similar to 'key', 'some-key2', or 'some.key'"),
-        ({'a': {'B': 1}}, "key 'B' is invalid: must be similar to 'key', 'some-key2', or 'some.key'"),
+        (
+            {'a': {'B': 1}},
+            "key 'B' is invalid: must be similar to 'key', 'some-key2', or 'some.key'",
+        ),
         ({1: 1}, 'invalid key 1; must be a string'),
         (
             {'a.b': 1, 'a': {'b': 2}},

@@ -24,14 +24,16 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], caption: str =
     head = ''.join(f'<th>{html.escape(h)}</th>' for h in headers)
     body = ''.join('<tr>' + ''.join(_cell(v) for v in row) + '</tr>' for row in rows)
     cap = f'<caption>{html.escape(caption)}</caption>' if caption else ''
-    return f'<table class="actionspec">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (
+        f'<table class="actionspec">{cap}<thead><tr>{head}</tr></thead>'
+        f'<tbody>{body}</tbody></table>'
+    )
 
 
 def trace_table(trace: trace_.Trace) -> str:
     """The trace as a table: one row per event a unit's charm saw."""
     rows = (
-        (n, e.unit, e.event, e.cause, 'yes' if e.deferred else '')
-        for n, e in enumerate(trace, 1)
+        (n, e.unit, e.event, e.cause, 'yes' if e.deferred else '') for n, e in enumerate(trace, 1)
     )
     return _table(('#', 'unit', 'event', 'cause', 'deferred'), rows, 'event trace')
 

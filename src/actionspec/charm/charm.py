@@ -52,7 +52,9 @@ def _flatten(results: Mapping[str, Any], parent: str, out: dict[str, Any]) -> di
         if isinstance(value, Mapping):
             _flatten(value, full, out)
         elif full in out:
-            raise ValueError(f"duplicate key detected in dictionary passed to 'action-set': {full!r}")
+            raise ValueError(
+                f"duplicate key detected in dictionary passed to 'action-set': {full!r}"
+            )
         else:
             out[full] = value
     return out

@@ -19,7 +19,7 @@ from . import goformat, results, versions
 
 # gojsonschema counts a number without a fractional part as an integer (params reach it
 # through JSON, as float64); python-jsonschema's Draft 4 checker does not.
-_GoDraft4Validator = jsonschema.validators.extend(
+_GoDraft4Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     jsonschema.Draft4Validator,
     type_checker=jsonschema.Draft4Validator.TYPE_CHECKER.redefine(
         'integer',
@@ -66,7 +66,9 @@ class ActionSpec:
             found = self._validators[closed] = _GoDraft4Validator(schema)
         return found
 
-    def check_params(self, params: Mapping[str, Any], profile: versions.JujuProfile) -> dict[str, Any]:
+    def check_params(
+        self, params: Mapping[str, Any], profile: versions.JujuProfile
+    ) -> dict[str, Any]:
         """Validate `params`, then return them with the schema's defaults inserted (J7)."""
         errors = _go_errors(self.validator(profile).iter_errors(dict(params)))
         if errors:
@@ -227,14 +229,18 @@ def _go_number(value: Any) -> str:
 def _go_messages(error: jsonschema.ValidationError) -> list[str]:
     """The gojsonschema text(s) for one python-jsonschema error."""
     context = _context(error)
-    kind, arg, schema = error.validator, error.validator_value, error.schema
-    given = _go_json(error.instance)
+    kind, arg = error.validator, error.validator_value
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    instance: Any = error.instance
+    given = _go_json(instance)
     if kind == 'additionalProperties':
         allowed = set(schema.get('properties', {}))
-        extra = sorted(k for k in error.instance if k not in allowed)
-        return [f'{context} : additional property "{k}" is not allowed, given {given}' for k in extra]
+        extra = sorted(k for k in instance if k not in allowed)
+        return [
+            f'{context} : additional property "{k}" is not allowed, given {given}' for k in extra
+        ]
     if kind in ('minimum', 'maximum', 'multipleOf'):
-        given = _go_json(_go_number(error.instance))
+        given = _go_json(_go_number(instance))
     return [f'{context} : {_description(error, kind, arg, schema)}, given {given}']
 
 

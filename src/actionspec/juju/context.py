@@ -168,9 +168,9 @@ class UnitContext:
 
     def relation_get(self, relation_id: int, owner: str, *, app: bool) -> dict[str, str]:
         relation = self._relation('relation-get', relation_id)
-        if app and owner == self.unit.application.name and not relation.is_peer:
-            if not self.is_leader():
-                raise HookToolError('relation-get', 'permission denied')
+        own_app_bag = app and owner == self.unit.application.name and not relation.is_peer
+        if own_app_bag and not self.is_leader():
+            raise HookToolError('relation-get', 'permission denied')
         bag = dict(relation.data.get(owner, {}))
         bag.update(self._staged.get((relation_id, owner), {}))
         return {k: v for k, v in bag.items() if v != ''}

@@ -20,8 +20,47 @@ import yaml
 # -- yaml.v2 (juju/yaml v2.0.0: encode.go stringv, resolve.go, sorter.go) ------------------
 
 _BOOL_OR_NULL = frozenset(
-    'y Y yes Yes YES true True TRUE on On ON n N no No NO false False FALSE off Off OFF '
-    '~ null Null NULL .nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF <<'.split()
+    [
+        'y',
+        'Y',
+        'yes',
+        'Yes',
+        'YES',
+        'true',
+        'True',
+        'TRUE',
+        'on',
+        'On',
+        'ON',
+        'n',
+        'N',
+        'no',
+        'No',
+        'NO',
+        'false',
+        'False',
+        'FALSE',
+        'off',
+        'Off',
+        'OFF',
+        '~',
+        'null',
+        'Null',
+        'NULL',
+        '.nan',
+        '.NaN',
+        '.NAN',
+        '.inf',
+        '.Inf',
+        '.INF',
+        '+.inf',
+        '+.Inf',
+        '+.INF',
+        '-.inf',
+        '-.Inf',
+        '-.INF',
+        '<<',
+    ]
 )
 _YAML_FLOAT = re.compile(r'^[-+]?(0|[1-9][0-9]*)?(\.[0-9]+)?([eE][-+][0-9]+)?$')
 _BASE60_FLOAT = re.compile(r'^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$')

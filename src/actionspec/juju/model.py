@@ -216,7 +216,9 @@ class Model:
         app_name, sep, endpoint = spec.partition(':')
         app = self.applications.get(app_name)
         if not sep or app is None:
-            raise ValueError(f'expected "application:endpoint" of a deployed application, got {spec!r}')
+            raise ValueError(
+                f'expected "application:endpoint" of a deployed application, got {spec!r}'
+            )
         if endpoint not in app.endpoints:
             raise ValueError(f'application "{app_name}" has no endpoint "{endpoint}"')
         return app_name, endpoint
@@ -417,9 +419,7 @@ class Model:
             self._pending.extend(self._consequences(unit, ctx.commit()))
         return result
 
-    def _consequences(
-        self, writer: Unit, changed: list[tuple[Relation, str]]
-    ) -> Iterable[_Hook]:
+    def _consequences(self, writer: Unit, changed: list[tuple[Relation, str]]) -> Iterable[_Hook]:
         """Who gets relation-changed after `writer` committed these bags (J10).
 
         A unit bag change reaches every unit on the other side (the other peers, for a
@@ -479,7 +479,9 @@ def _unit_sort_key(name: str) -> tuple[str, int]:
     return app, int(number)
 
 
-def _runtime(charm: Any, actions: tuple[str, ...], endpoints: tuple[str, ...]) -> process.CharmRuntime:
+def _runtime(
+    charm: Any, actions: tuple[str, ...], endpoints: tuple[str, ...]
+) -> process.CharmRuntime:
     """Wrap a reference Charm subclass; pass a ready CharmRuntime through."""
     if isinstance(charm, type):
         from ..charm import main

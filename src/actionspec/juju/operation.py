@@ -89,7 +89,7 @@ class Operation:
     params: Mapping[str, Any]
     tasks: tuple[Task, ...]
     profile: versions.JujuProfile
-    trace: trace_.Trace = trace_.Trace()
+    trace: trace_.Trace = dataclasses.field(default_factory=trace_.Trace)
     # Targets the controller could not queue while others ran (J9).
     enqueue_errors: tuple[str, ...] = ()
 

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 FORMATS = ('plain', 'yaml', 'json')
 
 # Keys the 3.x CLI keeps out of the plain format's results (common.go).
-_CAPTURED_KEYS = frozenset({'return-code', 'stdout', 'stderr', 'stdout-encoding', 'stderr-encoding'})
+_CAPTURED_KEYS = frozenset(
+    {'return-code', 'stdout', 'stderr', 'stdout-encoding', 'stderr-encoding'}
+)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -126,5 +126,3 @@ def go_quote(text: str) -> str:
             out.append(char)
     out.append('"')
     return ''.join(out)
-
-

@@ -69,7 +69,9 @@ JUJU_4_0 = dataclasses.replace(
     version='4.0',
     agent_version='4.0.0',
     timestamps_to_the_second=False,
-    first_id=0, additional_properties_default=False)
+    first_id=0,
+    additional_properties_default=False,
+)
 
 PROFILES: dict[str, JujuProfile] = {p.version: p for p in (JUJU_2_9, JUJU_3_6, JUJU_4_0)}
 DEFAULT_VERSION = '3.6'
