@@ -25,7 +25,7 @@ class Cause(str, enum.Enum):
         return self.value
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class TraceEntry:
     """One event handed to a charm's observers on one unit."""
 

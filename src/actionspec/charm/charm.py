@@ -11,19 +11,10 @@ import re
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any, ClassVar
 
-from ..juju import context
+from .. import errors
 from . import framework as framework_
 
-
-class ModelError(Exception):
-    """A hook tool refused a call; the message is what the tool wrote to stderr."""
-
-
-def _tool_call(call: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return call(*args, **kwargs)
-    except context.HookToolError as e:
-        raise ModelError(e.stderr) from None
+ModelError = errors.ModelError
 
 
 # ops/model.py `_ACTION_RESULT_KEY_REGEX`: checked on each key at each nesting level, before
@@ -49,7 +40,7 @@ def _flatten(results: Mapping[str, Any], parent: str, out: dict[str, Any]) -> di
                 f"key '{key}' is invalid: must be similar to 'key', 'some-key2', or 'some.key'"
             )
         full = f'{parent}.{key}' if parent else key
-        if isinstance(value, Mapping):
+        if isinstance(value, dict) or isinstance(value, Mapping):  # noqa: SIM101 (dict first: fast)
             _flatten(value, full, out)
         elif full in out:
             raise ValueError(
@@ -63,13 +54,17 @@ def _flatten(results: Mapping[str, Any], parent: str, out: dict[str, Any]) -> di
 class HookEvent(framework_.EventBase):
     """An event Juju dispatched: install, config-changed, update-status, ..."""
 
+    __slots__ = ()
+
 
 class ActionEvent(framework_.EventBase):
     """An administrator's action on this unit (C5-C7)."""
 
+    __slots__ = ('id', 'params')
+
     def __init__(self, framework: framework_.Framework, name: str, snapshot: Mapping[str, str]):
         super().__init__(framework, name, snapshot)
-        self.params: dict[str, Any] = _tool_call(framework.tools.action_get)
+        self.params: dict[str, Any] = framework.tools.action_get()
         self.id: str = framework.env.get('JUJU_ACTION_UUID', '')
 
     def defer(self) -> None:
@@ -79,19 +74,21 @@ class ActionEvent(framework_.EventBase):
     def set_results(self, results: Mapping[str, Any]) -> None:
         """Report results: nested mappings become dotted keys, values become strings (C6)."""
         flat = flatten_results(results)
-        _tool_call(self.framework.tools.action_set, [f'{k}={v}' for k, v in flat.items()])
+        self.framework.tools.action_set([f'{k}={v}' for k, v in flat.items()])
 
     def log(self, message: str) -> None:
         """Tell the administrator how the action is going (C7)."""
-        _tool_call(self.framework.tools.action_log, message)
+        self.framework.tools.action_log(message)
 
     def fail(self, message: str = '') -> None:
         """Mark the task failed; the handler keeps running (C7)."""
-        _tool_call(self.framework.tools.action_fail, message)
+        self.framework.tools.action_fail(message)
 
 
 class RelationEvent(HookEvent):
     """A relation hook: which relation, and which remote unit or application changed."""
+
+    __slots__ = ()
 
     @property
     def relation(self) -> Relation:
@@ -146,6 +143,8 @@ class ActiveStatus(Status):
 class CollectStatusEvent(framework_.EventBase):
     """Asks observers for statuses; the most severe one is set after the dispatch (C3)."""
 
+    __slots__ = ('statuses',)
+
     def __init__(self, framework: framework_.Framework, name: str, snapshot: Mapping[str, str]):
         super().__init__(framework, name, snapshot)
         self.statuses: list[Status] = []
@@ -166,9 +165,7 @@ class RelationData(MutableMapping[str, str]):
 
     def _read(self) -> dict[str, str]:
         tools = self._relation.framework.tools
-        result: dict[str, str] = _tool_call(
-            tools.relation_get, self._relation.id, self._owner, app=self._app
-        )
+        result: dict[str, str] = tools.relation_get(self._relation.id, self._owner, app=self._app)
         return result
 
     def __getitem__(self, key: str) -> str:
@@ -178,11 +175,11 @@ class RelationData(MutableMapping[str, str]):
         if not isinstance(value, str):
             raise TypeError(f'relation data values must be strings, not {type(value).__name__}')
         tools = self._relation.framework.tools
-        _tool_call(tools.relation_set, self._relation.id, {key: value}, app=self._app)
+        tools.relation_set(self._relation.id, {key: value}, app=self._app)
 
     def __delitem__(self, key: str) -> None:
         tools = self._relation.framework.tools
-        _tool_call(tools.relation_set, self._relation.id, {key: ''}, app=self._app)
+        tools.relation_set(self._relation.id, {key: ''}, app=self._app)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._read())
@@ -204,7 +201,7 @@ class Relation:
 
     @property
     def units(self) -> list[str]:
-        return list(_tool_call(self.framework.tools.relation_list, self.id))
+        return list(self.framework.tools.relation_list(self.id))
 
     def data(self, owner: str) -> RelationData:
         """The bag of `owner`: a unit name (`db/0`) or an application name (`db`)."""
@@ -220,10 +217,10 @@ class Unit:
         self.app = self.name.split('/')[0]
 
     def is_leader(self) -> bool:
-        return bool(_tool_call(self._framework.tools.is_leader))
+        return bool(self._framework.tools.is_leader())
 
     def set_status(self, status: Status) -> None:
-        _tool_call(self._framework.tools.status_set, status.name, status.message)
+        self._framework.tools.status_set(status.name, status.message)
 
     def __repr__(self) -> str:
         return f'Unit({self.name!r})'
@@ -240,7 +237,7 @@ class Charm:
 
     def relations(self, endpoint: str) -> list[Relation]:
         """This unit's relations on `endpoint`."""
-        ids: list[str] = _tool_call(self.framework.tools.relation_ids, endpoint)
+        ids: list[str] = self.framework.tools.relation_ids(endpoint)
         return [Relation(self.framework, endpoint, int(r.split(':')[1])) for r in ids]
 
     def relation(self, endpoint: str) -> Relation:

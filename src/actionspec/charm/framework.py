@@ -22,6 +22,8 @@ EventT = TypeVar('EventT', bound='EventBase')
 class EventBase:
     """Something that happened, handed to observers; a handler may defer it."""
 
+    __slots__ = ('deferred', 'framework', 'name', 'snapshot')
+
     def __init__(self, framework: Framework, name: str, snapshot: Mapping[str, str]) -> None:
         self.framework = framework
         self.name = name
@@ -36,7 +38,7 @@ class EventBase:
         return f'<{type(self).__name__} {self.name}>'
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class BoundEvent:
     """`charm.on.<name>`: names an event kind and the class its instances have."""
 
@@ -52,12 +54,17 @@ class CharmEvents:
 
     def __init__(self, kinds: Mapping[str, type[EventBase]]) -> None:
         self._kinds = dict(kinds)
+        self._bound = {name: BoundEvent(name, kind) for name, kind in kinds.items()}
 
     def __getattr__(self, name: str) -> BoundEvent:
-        kinds = self.__dict__.get('_kinds', {})
-        if name not in kinds:
+        bound: dict[str, BoundEvent] = self.__dict__.get('_bound', {})
+        if name not in bound:
             raise AttributeError(f'charm has no event {name!r}')
-        return BoundEvent(name, kinds[name])
+        return bound[name]
+
+    def event_type(self, name: str) -> type[EventBase]:
+        """The class of event `name` (KeyError if the charm has no such event)."""
+        return self._kinds[name]
 
     def __contains__(self, name: object) -> bool:
         return name in self._kinds
@@ -69,7 +76,7 @@ class CharmEvents:
         return f'CharmEvents({len(self._kinds)} events)'
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Notice:
     """A deferred event waiting in a unit's store: the event, its observer, its data."""
 
@@ -107,7 +114,7 @@ class Framework:
         self.env = env
         self._queue: list[Notice] = list(stored)
         self._record = record
-        self._observers: list[tuple[str, str, Handler]] = []
+        self._observers: dict[str, list[tuple[str, Handler]]] = {}
         self.charm: object = None  # set once the charm is built, to find deferred handlers
 
     def observe(self, event: BoundEvent, handler: Handler) -> None:
@@ -116,23 +123,19 @@ class Framework:
             raise TypeError(f'observe() takes an event such as charm.on.start, not {event!r}')
         if not callable(handler):
             raise TypeError(f'observe() takes a callable handler, not {handler!r}')
-        self._observers.append((event.name, _observer_id(handler), handler))
+        self._observers.setdefault(event.name, []).append((_observer_id(handler), handler))
 
     def emit(
-        self,
-        name: str,
-        cause: trace.Cause,
-        snapshot: Mapping[str, str] | None = None,
-        *,
-        event_type: type[EventBase] | None = None,
+        self, name: str, cause: trace.Cause, snapshot: Mapping[str, str] | None = None
     ) -> list[EventBase]:
         """Hand a fresh event to each observer of `name`; queue those that defer."""
+        observers = self._observers.get(name)
+        if not observers:
+            return []
         data = dict(snapshot or {})
         delivered: list[EventBase] = []
-        for kind, observer, handler in self._observers:
-            if kind != name:
-                continue
-            event = self._deliver(name, cause, data, handler, event_type)
+        for observer, handler in observers:
+            event = self._deliver(name, cause, data, handler)
             delivered.append(event)
             if event.deferred:
                 self._queue.append(Notice(name, observer, data))
@@ -149,22 +152,25 @@ class Framework:
         kept: list[Notice] = []
         for notice in pending:
             for handler in self._handlers_for(notice):
-                event = self._deliver(
-                    notice.event, trace.Cause.DEFERRED, notice.snapshot, handler, None
-                )
+                event = self._deliver(notice.event, trace.Cause.DEFERRED, notice.snapshot, handler)
                 if event.deferred:
                     kept.append(dataclasses.replace(notice, observer=_observer_id(handler)))
         self._queue = kept + self._queue
 
     def _handlers_for(self, notice: Notice) -> list[Handler]:
-        observing = [h for kind, _, h in self._observers if kind == notice.event]
+        observing = self._observers.get(notice.event, [])
         if notice.observer is None:
-            return observing
-        named = [h for h in observing if _observer_id(h) == notice.observer]
+            return [handler for _, handler in observing]
+        named = [handler for observer, handler in observing if observer == notice.observer]
         if named:
             return named[:1]
         method = getattr(self.charm, notice.observer, None)
         return [method] if callable(method) else []
+
+    def close(self) -> None:
+        """Drop the charm and its handlers, so a finished dispatch is freed at once."""
+        self.charm = None
+        self._observers = {}
 
     def commit(self) -> tuple[Notice, ...]:
         """The store to keep after a dispatch that ended well."""
@@ -176,10 +182,8 @@ class Framework:
         cause: trace.Cause,
         snapshot: Mapping[str, str],
         handler: Handler,
-        event_type: type[EventBase] | None,
     ) -> EventBase:
-        cls = event_type or getattr(self.on, name).event_type
-        event = cls(self, name, snapshot)
+        event = self.on.event_type(name)(self, name, snapshot)
         try:
             handler(event)
         finally:
@@ -187,7 +191,8 @@ class Framework:
         return event
 
     def __repr__(self) -> str:
-        return f'<Framework unit={self.unit!r} observers={len(self._observers)}>'
+        count = sum(len(handlers) for handlers in self._observers.values())
+        return f'<Framework unit={self.unit!r} observers={count}>'
 
 
 def _observer_id(handler: Handler) -> str:

@@ -7,9 +7,10 @@ exit status 1, two lines on stderr, and nothing committed (C8).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import functools
 import io
+import sys
 import traceback
 from collections.abc import Mapping
 
@@ -33,6 +34,7 @@ STANDARD_EVENTS = (
 RELATION_EVENTS = ('created', 'joined', 'changed', 'departed', 'broken')
 
 
+@functools.lru_cache(maxsize=1024)
 def event_name(dispatch_path: str) -> str:
     """The event ops emits for a dispatch path (C1): `actions/a-b` -> `a_b_action`."""
     parent, _, name = dispatch_path.rpartition('/')
@@ -98,8 +100,12 @@ class InProcessCharm:
         record: process.Recorder,
     ) -> process.ProcessResult:
         out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = out, err
+        try:
             code = self._run(request, tools, record)
+        finally:
+            sys.stdout, sys.stderr = saved
         return process.ProcessResult(code, out.getvalue().encode(), err.getvalue().encode())
 
     def _run(
@@ -131,20 +137,16 @@ class InProcessCharm:
                 'Uncaught exception while in charm code:\n' + traceback.format_exc(), 'ERROR'
             )
             if request.env.get('JUJU_ACTION_NAME'):
-                print(f'Uncaught {type(e).__name__} in charm code: {e}', file=_stderr())
-                print('Use `juju debug-log` to see the full traceback.', file=_stderr())
+                print(f'Uncaught {type(e).__name__} in charm code: {e}', file=sys.stderr)
+                print('Use `juju debug-log` to see the full traceback.', file=sys.stderr)
             return 1
+        finally:
+            framework.close()
         self._stores[request.unit] = framework.commit()
         return 0
 
     def __repr__(self) -> str:
         return f'InProcessCharm({self.charm_type.__name__})'
-
-
-def _stderr() -> io.TextIOBase:
-    import sys
-
-    return sys.stderr  # type: ignore[return-value]
 
 
 def _exit_status(e: SystemExit) -> int:
@@ -153,7 +155,7 @@ def _exit_status(e: SystemExit) -> int:
         return 0
     if isinstance(e.code, int):
         return e.code & 0xFF
-    print(e.code, file=_stderr())
+    print(e.code, file=sys.stderr)
     return 1
 
 

@@ -9,27 +9,29 @@ worker/uniter/runner/context/context.go.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .. import errors
+from . import actions
 from . import results as results_
 
 if TYPE_CHECKING:
     from . import model as model_
 
 
-class HookToolError(Exception):
+class HookToolError(errors.ModelError):
     """A hook tool refused: Juju prints `ERROR <message>` and exits with `code`.
 
     Juju's command framework exits 2 when the arguments are refused before the command
-    runs (`Init`), and 1 when the command itself fails (`Run`).
+    runs (`Init`), and 1 when the command itself fails (`Run`). To the charm it is a
+    ModelError whose text is the tool's stderr, as ops raises it.
     """
 
     def __init__(self, tool: str, message: str, *, code: int = 1) -> None:
-        super().__init__(message)
+        super().__init__(f'ERROR {message}\n')
         self.tool = tool
         self.message = message
         self.code = code
@@ -58,7 +60,7 @@ class HookTools(Protocol):
     def juju_log(self, message: str, level: str = 'INFO') -> None: ...
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class LogEntry:
     """One `action-log` message with the UTC time the controller stored it (J3)."""
 
@@ -66,7 +68,7 @@ class LogEntry:
     message: str
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class ActionState:
     """What the running action has reported so far (results, logs, failure)."""
 
@@ -103,7 +105,7 @@ class UnitContext:
         return self.action
 
     def action_get(self) -> dict[str, Any]:
-        return copy.deepcopy(self._running_action('action-get').params)
+        return actions.copy_json(self._running_action('action-get').params)
 
     def action_set(self, args: Sequence[str]) -> None:
         action = self._running_action('action-set')

@@ -76,15 +76,12 @@ class Application:
     actions: Mapping[str, actions_.ActionSpec] = dataclasses.field(repr=False)
     endpoints: tuple[str, ...] = ()
     peers: tuple[str, ...] = ()
-    units: list[Unit] = dataclasses.field(default_factory=list, repr=False)
+    units: dict[str, Unit] = dataclasses.field(default_factory=dict, repr=False)
     leader: str | None = None
     status: tuple[str, str] = ('unknown', '')
 
     def unit(self, number: int) -> Unit:
-        for unit in self.units:
-            if unit.number == number:
-                return unit
-        raise KeyError(f'{self.name}/{number}')
+        return self.units[f'{self.name}/{number}']
 
     def __repr__(self) -> str:
         return f'Application({self.name!r}, units={len(self.units)}, leader={self.leader!r})'
@@ -124,7 +121,7 @@ class Relation:
     def remote_units(self, unit: Unit) -> list[str]:
         """The units `unit` sees across this relation (relation-list)."""
         app = self.model.applications[self.remote_app(unit.application.name)]
-        return sorted((u.name for u in app.units if u is not unit), key=_unit_sort_key)
+        return sorted((n for n in app.units if n != unit.name), key=_unit_sort_key)
 
     def __repr__(self) -> str:
         ends = ' '.join(f'{app}:{endpoint}' for app, endpoint in self.ends)
@@ -198,7 +195,7 @@ class Model:
         endpoints = (*tuple(endpoints), *peers)
         runtime = _runtime(charm, tuple(specs), endpoints)
         app = Application(name, runtime, specs, endpoints, peers)
-        app.units = [Unit(f'{name}/{n}', app) for n in range(units)]
+        app.units = {f'{name}/{n}': Unit(f'{name}/{n}', app) for n in range(units)}
         app.leader = None if leader is None else f'{name}/{leader}'
         self.applications[name] = app
         for peer in peers:
@@ -338,15 +335,15 @@ class Model:
             if app is None or app.leader is None:
                 raise LookupError(f'could not determine leader for "{match[1]}"')
             return app.unit(int(app.leader.split('/')[1]))
-        for unit in app.units if app else ():
-            if unit.number == int(match[2]):
-                return unit
+        unit = app.units.get(name) if app else None
+        if unit is not None:
+            return unit
         raise LookupError(f'"unit-{match[1]}-{match[2]}" not found')
 
     def now(self) -> datetime.datetime:
         """The controller's time, at the precision this Juju version stores."""
         moment = self.clock.now()
-        if self.profile.timestamps_to_the_second:
+        if moment.microsecond and self.profile.timestamps_to_the_second:
             moment = moment.replace(microsecond=0)
         return moment
 
@@ -356,18 +353,13 @@ class Model:
         started = self.now()
         state = context.ActionState(action, task_id, params)
         ctx = context.UnitContext(self, unit, state)
-        env = self._env(unit, f'actions/{action}', action) | {
-            'JUJU_ACTION_NAME': action,
-            'JUJU_ACTION_UUID': task_id,
-            'JUJU_ACTION_TAG': f'action-{task_id}',
-        }
+        env = self._env(unit, f'actions/{action}', action)
+        env['JUJU_ACTION_NAME'] = action
+        env['JUJU_ACTION_UUID'] = task_id
+        env['JUJU_ACTION_TAG'] = f'action-{task_id}'
         result = self._dispatch(unit, env, trace_.Cause.INVOCATION, ctx)
         results.add_captured_output(
-            state.results,
-            stdout=result.stdout,
-            stderr=result.stderr,
-            return_code=result.exit_code,
-            profile=self.profile,
+            state.results, result.stdout, result.stderr, result.exit_code, self.profile
         )
         if result.exit_code:
             status, message = operation.TaskStatus.FAILED, result.error
@@ -386,11 +378,6 @@ class Model:
             message=message,
             results=state.results,
             logs=tuple(state.logs),
-            history=(
-                operation.TaskStatus.PENDING,
-                operation.TaskStatus.RUNNING,
-                status,
-            ),
         )
 
     # -- dispatching ---------------------------------------------------------------------
@@ -416,7 +403,9 @@ class Model:
         request = process.DispatchRequest(unit.name, env, cause)
         result = unit.application.charm.dispatch(request, ctx, self._trace.append)
         if result.exit_code == 0:
-            self._pending.extend(self._consequences(unit, ctx.commit()))
+            changed = ctx.commit()
+            if changed:
+                self._pending.extend(self._consequences(unit, changed))
         return result
 
     def _consequences(self, writer: Unit, changed: list[tuple[Relation, str]]) -> Iterable[_Hook]:
@@ -432,7 +421,7 @@ class Model:
             for app_name in relation.applications:
                 if app_name == writer.application.name and not relation.is_peer:
                     continue
-                for unit in self.applications[app_name].units:
+                for unit in self.applications[app_name].units.values():
                     if unit is writer and not app_bag:
                         continue
                     yield _Hook(

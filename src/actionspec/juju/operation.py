@@ -38,7 +38,7 @@ class TaskStatus(str, enum.Enum):
         return self not in (TaskStatus.PENDING, TaskStatus.RUNNING)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Timing:
     """When the task was queued, started and finished (UTC)."""
 
@@ -47,7 +47,7 @@ class Timing:
     completed: datetime.datetime | None = None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Task:
     """One unit's run of an action: its status, message, results, logs and timing."""
 
@@ -60,7 +60,11 @@ class Task:
     message: str = ''
     results: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     logs: tuple[context.LogEntry, ...] = ()
-    history: tuple[TaskStatus, ...] = ()
+
+    @property
+    def history(self) -> tuple[TaskStatus, ...]:
+        """The statuses the task went through: pending, running, then its final one."""
+        return (TaskStatus.PENDING, TaskStatus.RUNNING, self.status)
 
     @property
     def return_code(self) -> int | None:

@@ -15,7 +15,7 @@ from .. import trace
 from . import context
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class DispatchRequest:
     """One dispatch: the unit, the environment Juju sets, and why it happens."""
 
@@ -28,7 +28,7 @@ class DispatchRequest:
         return self.env['JUJU_DISPATCH_PATH']
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class ProcessResult:
     """How the dispatch process ended, as the unit agent sees it."""
 

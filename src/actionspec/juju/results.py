@@ -17,6 +17,10 @@ from . import versions
 # juju/charm actions.go `GetActionNameRule`: the same rule names actions (J8) and result
 # key segments (J1).
 NAME_RULE = re.compile(r'^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$')
+# A whole dotted key whose every segment follows NAME_RULE: the common case, checked at once.
+_DOTTED_KEY = re.compile(
+    r'^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$'
+)
 
 Results = dict[str, Any]
 KeyPath = tuple[str, ...]
@@ -36,16 +40,22 @@ def parse_action_set_args(
         if not sep:
             raise ActionSetError(f'argument {go_quote(arg)} must be of the form key...=value')
         segments = tuple(key.split('.'))
-        for segment in segments:
-            if not NAME_RULE.match(segment):
-                raise ActionSetError(
-                    f'key {go_quote(segment)} must start and end with lowercase alphanumeric, '
-                    'and contain only lowercase alphanumeric, hyphens and periods'
-                )
-            if segment in profile.reserved_result_keys:
-                raise ActionSetError(f'cannot set reserved action key "{segment}"')
+        if not _DOTTED_KEY.match(key) or not profile.reserved_result_keys.isdisjoint(segments):
+            _refuse_key(segments, profile)
         parsed.append((segments, value))
     return parsed
+
+
+def _refuse_key(segments: KeyPath, profile: versions.JujuProfile) -> None:
+    """Raise Juju's error for the first bad segment, checked in Juju's order."""
+    for segment in segments:
+        if not NAME_RULE.match(segment):
+            raise ActionSetError(
+                f'key {go_quote(segment)} must start and end with lowercase alphanumeric, '
+                'and contain only lowercase alphanumeric, hyphens and periods'
+            )
+        if segment in profile.reserved_result_keys:
+            raise ActionSetError(f'cannot set reserved action key "{segment}"')
 
 
 def merge(results: MutableMapping[str, Any], path: KeyPath, value: Any) -> None:
@@ -66,7 +76,6 @@ def merge(results: MutableMapping[str, Any], path: KeyPath, value: Any) -> None:
 
 def add_captured_output(
     results: MutableMapping[str, Any],
-    *,
     stdout: bytes,
     stderr: bytes,
     return_code: int,

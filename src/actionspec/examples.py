@@ -1,0 +1,73 @@
+"""Charms used by the demo, the README and the benchmarks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .charm import charm, framework
+
+SNAPSHOT_ACTIONS = """
+snapshot-database:
+  description: Write a snapshot of the database to a file.
+  params:
+    outfile:
+      type: string
+      description: Where to write the snapshot.
+    compress:
+      type: boolean
+      default: true
+  required: [outfile]
+"""
+
+
+class DatabaseCharm(charm.Charm):
+    """Snapshots its database on request and tells its peers where the snapshot went."""
+
+    def __init__(self, framework: framework.Framework) -> None:
+        super().__init__(framework)
+        framework.observe(self.on.snapshot_database_action, self._on_snapshot)
+        framework.observe(self.on.update_status, self._on_update_status)
+        framework.observe(self.on.replicas_relation_changed, self._on_peer_changed)
+
+    def _on_snapshot(self, event: charm.ActionEvent) -> None:
+        outfile = event.params['outfile']
+        event.log(f'snapshotting to {outfile}')
+        if self.unit.name.endswith('/1'):
+            event.fail('disk full')
+            return
+        event.set_results({'snapshot': {'path': outfile, 'compressed': event.params['compress']}})
+        self.relation('replicas').data(self.unit.name)['last-snapshot'] = outfile
+
+    def _on_update_status(self, event: framework.EventBase) -> None:
+        pass
+
+    def _on_peer_changed(self, event: framework.EventBase) -> None:
+        pass
+
+
+class BenchCharm(charm.Charm):
+    """The benchmark's behaviour: log one line, set one nested result."""
+
+    def __init__(self, framework: framework.Framework) -> None:
+        super().__init__(framework)
+        framework.observe(self.on.do_action, self._on_do)
+
+    def _on_do(self, event: charm.ActionEvent) -> None:
+        event.log('working')
+        event.set_results({'answer': {'value': event.params['n']}})
+
+
+def ops_bench_charm() -> Any:
+    """The same behaviour as BenchCharm, as an ops charm (needs `actionspec[ops]`)."""
+    import ops
+
+    class OpsBenchCharm(ops.CharmBase):
+        def __init__(self, framework: ops.Framework) -> None:
+            super().__init__(framework)
+            framework.observe(self.on.do_action, self._on_do)
+
+        def _on_do(self, event: ops.ActionEvent) -> None:
+            event.log('working')
+            event.set_results({'answer': {'value': event.params.get('n', 1)}})
+
+    return OpsBenchCharm
