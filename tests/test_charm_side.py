@@ -223,7 +223,7 @@ def test_fail_without_message_passes_an_empty_message() -> None:
 # C8 ------------------------------------------------------------------------------------
 def test_uncaught_exception_exits_1_with_ops_stderr_and_commits_nothing() -> None:
     def handler(charm, event):
-        charm.relation('replicas').data(charm.unit.name)['k'] = 'v'
+        charm.model.get_relation('replicas').data[charm.unit]['k'] = 'v'
         raise ValueError('boom')
 
     model = make_model(
@@ -250,7 +250,7 @@ def test_exception_in_a_hook_writes_no_action_lines_to_stderr() -> None:
         raise ValueError('boom')
 
     def write(charm, event):
-        charm.relation('replicas').data(charm.unit.name)['k'] = 'v'
+        charm.model.get_relation('replicas').data[charm.unit]['k'] = 'v'
 
     model = make_model(peers=('replicas',), do_action=write, replicas_relation_changed=hook)
     op = model.run('db/0', action='do')

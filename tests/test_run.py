@@ -270,8 +270,8 @@ def _relation_model(**handlers) -> actionspec.Model:
 
 def _write(bag: str):
     def handler(charm, event):
-        owner = charm.unit.name if bag == 'unit' else charm.app
-        charm.relation('database').data(owner)['k'] = 'v'
+        owner = charm.unit if bag == 'unit' else charm.app
+        charm.model.get_relation('database').data[owner]['k'] = 'v'
 
     return handler
 
@@ -336,7 +336,7 @@ def test_peer_relation_unit_data_reaches_the_other_peers() -> None:
     model = make_model(
         units=3,
         peers=('replicas',),
-        do_action=lambda c, e: c.relation('replicas').data(c.unit.name).update(k='v'),
+        do_action=lambda c, e: c.model.get_relation('replicas').data[c.unit].update(k='v'),
         replicas_relation_changed=lambda c, e: None,
     )
     op = model.run('db/1', action='do')

@@ -36,7 +36,7 @@ class DatabaseCharm(charm.Charm):
             event.fail('disk full')
             return
         event.set_results({'snapshot': {'path': outfile, 'compressed': event.params['compress']}})
-        self.relation('replicas').data(self.unit.name)['last-snapshot'] = outfile
+        self.model.get_relation('replicas').data[self.unit]['last-snapshot'] = outfile
 
     def _on_update_status(self, event: framework.EventBase) -> None:
         pass

@@ -155,18 +155,17 @@ class CollectStatusEvent(framework_.EventBase):
         self.statuses.append(status)
 
 
-class RelationData(MutableMapping[str, str]):
+class RelationDataBag(MutableMapping[str, str]):
     """One data bag of a relation: read with `relation-get`, written with `relation-set`."""
 
-    def __init__(self, relation: Relation, owner: str, *, app: bool) -> None:
-        self._relation = relation
+    def __init__(self, framework: framework_.Framework, relation_id: int, owner: str) -> None:
+        self._tools = framework.tools
+        self._relation_id = relation_id
         self._owner = owner
-        self._app = app
+        self._app = '/' not in owner
 
     def _read(self) -> dict[str, str]:
-        tools = self._relation.framework.tools
-        result: dict[str, str] = tools.relation_get(self._relation.id, self._owner, app=self._app)
-        return result
+        return self._tools.relation_get(self._relation_id, self._owner, app=self._app)
 
     def __getitem__(self, key: str) -> str:
         return self._read()[key]
@@ -174,12 +173,10 @@ class RelationData(MutableMapping[str, str]):
     def __setitem__(self, key: str, value: str) -> None:
         if not isinstance(value, str):
             raise TypeError(f'relation data values must be strings, not {type(value).__name__}')
-        tools = self._relation.framework.tools
-        tools.relation_set(self._relation.id, {key: value}, app=self._app)
+        self._tools.relation_set(self._relation_id, {key: value}, app=self._app)
 
     def __delitem__(self, key: str) -> None:
-        tools = self._relation.framework.tools
-        tools.relation_set(self._relation.id, {key: ''}, app=self._app)
+        self._tools.relation_set(self._relation_id, {key: ''}, app=self._app)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._read())
@@ -188,24 +185,60 @@ class RelationData(MutableMapping[str, str]):
         return len(self._read())
 
     def __repr__(self) -> str:
-        return f'RelationData({self._owner!r}, {self._read()!r})'
+        return f'RelationDataBag({self._owner!r}, {self._read()!r})'
 
 
-@dataclasses.dataclass(frozen=True)
+class RelationData(Mapping[Any, RelationDataBag]):
+    """`relation.data[unit_or_app]`: the bags of a relation, keyed as in ops."""
+
+    def __init__(self, relation: Relation) -> None:
+        self._relation = relation
+
+    def __getitem__(self, owner: Unit | Application | str) -> RelationDataBag:
+        name = owner if isinstance(owner, str) else owner.name
+        return RelationDataBag(self._relation.framework, self._relation.id, name)
+
+    def __iter__(self) -> Iterator[str]:
+        relation = self._relation
+        local = relation.framework.unit
+        return iter([local, local.split('/')[0], *relation.units, relation.app])
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+
 class Relation:
     """One relation this unit takes part in, named `<endpoint>:<id>` as Juju names it."""
 
-    framework: framework_.Framework = dataclasses.field(repr=False, compare=False)
-    name: str
-    id: int
+    def __init__(self, framework: framework_.Framework, name: str, relation_id: int) -> None:
+        self.framework = framework
+        self.name = name
+        self.id = relation_id
+        self.data = RelationData(self)
 
     @property
     def units(self) -> list[str]:
+        """The remote units this unit sees (`relation-list`)."""
         return list(self.framework.tools.relation_list(self.id))
 
-    def data(self, owner: str) -> RelationData:
-        """The bag of `owner`: a unit name (`db/0`) or an application name (`db`)."""
-        return RelationData(self, owner, app='/' not in owner)
+    @property
+    def app(self) -> str:
+        """The application on the other side (this one, for a peer relation)."""
+        units = self.units
+        return units[0].split('/')[0] if units else ''
+
+    def __repr__(self) -> str:
+        return f'Relation({self.name}:{self.id})'
+
+
+class Application:
+    """An application, as a charm names it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f'Application({self.name!r})'
 
 
 class Unit:
@@ -214,7 +247,7 @@ class Unit:
     def __init__(self, framework: framework_.Framework) -> None:
         self._framework = framework
         self.name = framework.unit
-        self.app = self.name.split('/')[0]
+        self.app = Application(self.name.split('/')[0])
 
     def is_leader(self) -> bool:
         return bool(self._framework.tools.is_leader())
@@ -226,6 +259,30 @@ class Unit:
         return f'Unit({self.name!r})'
 
 
+class Model:
+    """What the charm can look up: its relations (as `self.model` in ops)."""
+
+    def __init__(self, framework: framework_.Framework) -> None:
+        self._framework = framework
+
+    def relations(self, endpoint: str) -> list[Relation]:
+        """This unit's relations on `endpoint`."""
+        ids = self._framework.tools.relation_ids(endpoint)
+        return [Relation(self._framework, endpoint, int(r.split(':')[1])) for r in ids]
+
+    def get_relation(self, endpoint: str, relation_id: int | None = None) -> Relation | None:
+        """The relation on `endpoint` (the one with `relation_id`, if given), or None.
+
+        As in ops, more than one relation on the endpoint without an id is an error.
+        """
+        found = self.relations(endpoint)
+        if relation_id is not None:
+            found = [r for r in found if r.id == relation_id]
+        if len(found) > 1:
+            raise errors.ModelError(f'{endpoint!r} has more than one relation; give an id')
+        return found[0] if found else None
+
+
 class Charm:
     """Base class of a reference charm: subclass it and observe events in `__init__`."""
 
@@ -234,18 +291,7 @@ class Charm:
         self.on = framework.on
         self.unit = Unit(framework)
         self.app = self.unit.app
-
-    def relations(self, endpoint: str) -> list[Relation]:
-        """This unit's relations on `endpoint`."""
-        ids: list[str] = self.framework.tools.relation_ids(endpoint)
-        return [Relation(self.framework, endpoint, int(r.split(':')[1])) for r in ids]
-
-    def relation(self, endpoint: str) -> Relation:
-        """The one relation on `endpoint` (most endpoints have exactly one)."""
-        found = self.relations(endpoint)
-        if len(found) != 1:
-            raise ModelError(f'expected one relation on {endpoint!r}, found {len(found)}')
-        return found[0]
+        self.model = Model(framework)
 
     def __repr__(self) -> str:
         return f'<{type(self).__name__} on {self.unit.name}>'
