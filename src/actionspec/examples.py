@@ -36,7 +36,9 @@ class DatabaseCharm(charm.Charm):
             event.fail('disk full')
             return
         event.set_results({'snapshot': {'path': outfile, 'compressed': event.params['compress']}})
-        self.model.get_relation('replicas').data[self.unit]['last-snapshot'] = outfile
+        peers = self.model.get_relation('replicas')
+        if peers is not None:
+            peers.data[self.unit]['last-snapshot'] = outfile
 
     def _on_update_status(self, event: framework.EventBase) -> None:
         pass
