@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
+import pathlib
 import sys
 from collections.abc import Sequence
 
-from . import __version__, bench, examples
-from .juju import clock, model, render
+from . import __version__, bench, examples, reports, targets
+from .juju import clock, model, render, versions
+from .reports import terminal
+from .suite import loader, runner, scenario, target, xfail
+
+# Exit statuses of `actionspec run`.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -48,6 +55,160 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+class UsageError(Exception):
+    """Bad arguments: reported on one line, exit status 2."""
+
+
+def _targets(names: Sequence[str]) -> list[target.Target]:
+    chosen: list[target.Target] = []
+    for name in names or ['reference']:
+        if name == 'all':
+            chosen.extend(t for t in targets.available() if t.name not in {c.name for c in chosen})
+            continue
+        try:
+            chosen.append(targets.make(name))
+        except KeyError:
+            known = ', '.join([*targets.names(), 'all'])
+            raise UsageError(f'unknown target {name!r} (known: {known})') from None
+        except targets.TargetUnavailableError as e:
+            raise UsageError(f'target {name!r} cannot run here: {e}') from None
+    return chosen
+
+
+def _sources(args: argparse.Namespace) -> list[pathlib.Path]:
+    sources = [pathlib.Path(p) for p in args.suite or ()]
+    if not sources or args.bundled:
+        sources.insert(0, loader.bundled_suite())
+    return sources
+
+
+def _load(args: argparse.Namespace) -> tuple[list[scenario.Scenario], list[loader.ScenarioError]]:
+    cases, problems = loader.load(_sources(args))
+    if args.select:
+        cases = [c for c in cases if any(fnmatch.fnmatchcase(c.id, g) for g in args.select)]
+    return cases, problems
+
+
+def _expected_failures(
+    args: argparse.Namespace,
+    chosen: Sequence[target.Target],
+    cases: Sequence[scenario.Scenario],
+) -> tuple[dict[str, dict[str, xfail.ExpectedFailure]], list[loader.ScenarioError]]:
+    lists: dict[str, dict[str, xfail.ExpectedFailure]] = {}
+    problems: list[loader.ScenarioError] = []
+    ids = {c.id for c in cases}
+    for chosen_target in chosen:
+        merged: dict[str, xfail.ExpectedFailure] = {}
+        for source in _sources(args):
+            if not source.is_dir():
+                continue
+            try:
+                listed = xfail.load(chosen_target.name, source)
+            except loader.ScenarioError as e:
+                problems.append(e)
+                continue
+            if not args.select:
+                for stale in sorted(set(listed) - ids):
+                    problems.append(
+                        loader.ScenarioError(
+                            str(xfail.list_path(chosen_target.name, source)),
+                            1,
+                            stale,
+                            'this expected failure names no scenario: remove it',
+                        )
+                    )
+            merged.update(listed)
+        lists[chosen_target.name] = merged
+    return lists, problems
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.juju_version not in versions.PROFILES:
+        known = ', '.join(versions.PROFILES)
+        raise UsageError(f'unknown Juju version {args.juju_version!r} (known: {known})')
+    for report in args.report or ():
+        if pathlib.Path(report).suffix not in reports.WRITERS:
+            raise UsageError(f'--report {report}: the file must end in .json, .xml or .md')
+    chosen = _targets(args.target)
+    cases, problems = _load(args)
+    lists, list_problems = _expected_failures(args, chosen, cases)
+    problems += list_problems
+    progress = terminal.Progress(len(cases) * len(chosen))
+    results = runner.run(cases, chosen, args.juju_version, lists, progress)
+    progress.finish()
+    print(terminal.summary(results, problems, verbose=args.verbose), end='')
+    for report in args.report or ():
+        reports.write(pathlib.Path(report), results, problems, juju_version=args.juju_version)
+    if problems:
+        return EXIT_BAD_INPUT
+    return EXIT_FAILED if any(r.outcome.is_bad for r in results) else EXIT_OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    cases, problems = _load(args)
+    for case in cases:
+        print(f'{case.id:<55} {case.side!s:<10} {case.title}')
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f'{len(cases)} scenarios', file=sys.stderr)
+    return EXIT_BAD_INPUT if problems else EXIT_OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    cases, problems = loader.load(_sources(args))
+    found = [c for c in cases if c.id == args.id]
+    if not found:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        raise UsageError(f'no scenario {args.id!r} (see `actionspec list`)')
+    print(pathlib.Path(found[0].path).read_text(encoding='utf-8'), end='')
+    return EXIT_OK
+
+
+def _mutants(args: argparse.Namespace) -> int:
+    from .suite import mutants
+
+    cases, problems = _load(args)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    chosen = args.juju_version or list(versions.PROFILES)
+    table = mutants.catch_table(cases, chosen)
+    width = max(len(m.name) for m, _ in table)
+    print(f'{"mutant":<{width}}  caught by  breaks')
+    for mutant, caught in table:
+        print(f'{mutant.name:<{width}}  {len(caught):>9}  {mutant.breaks}')
+        for case_id in caught[: args.show]:
+            print(f'{"":<{width}}             {case_id}')
+        if len(caught) > args.show:
+            print(f'{"":<{width}}             ... and {len(caught) - args.show} more')
+    missed = [m.name for m, caught in table if not caught]
+    print(
+        f'\n{len(table) - len(missed)} of {len(table)} mutants caught'
+        + (f'; missed: {", ".join(missed)}' if missed else '')
+    )
+    return EXIT_FAILED if missed else EXIT_OK
+
+
+def _suite_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        '--suite',
+        action='append',
+        metavar='PATH',
+        help='scenario files or directories to run instead of the bundled suite (repeatable)',
+    )
+    p.add_argument(
+        '--bundled', action='store_true', help='with --suite: run the bundled suite too'
+    )
+    p.add_argument(
+        '--select',
+        action='append',
+        metavar='GLOB',
+        help='only scenarios whose id matches (repeatable)',
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog='actionspec', description='The Juju action event model, as running code.'
@@ -59,6 +220,55 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument('--format', choices=render.FORMATS, default='yaml')
     demo.set_defaults(func=_demo)
 
+    r = sub.add_parser('run', help='run the conformance suite against implementations')
+    r.add_argument(
+        '--target',
+        action='append',
+        metavar='NAME',
+        help='a target to run (repeatable; "all" for every available one; default: reference)',
+    )
+    r.add_argument(
+        '--juju-version',
+        default=versions.DEFAULT_VERSION,
+        metavar='V',
+        help='the Juju version to check against (default: %(default)s)',
+    )
+    r.add_argument(
+        '--report',
+        action='append',
+        metavar='PATH',
+        help='also write a report: .json, .xml (JUnit) or .md (repeatable)',
+    )
+    r.add_argument('-v', '--verbose', action='store_true', help='also list skipped scenarios')
+    _suite_options(r)
+    r.set_defaults(func=_run)
+
+    ls = sub.add_parser('list', help='list the scenarios')
+    _suite_options(ls)
+    ls.set_defaults(func=_list)
+
+    show = sub.add_parser('show', help='print one scenario file')
+    show.add_argument('id')
+    _suite_options(show)
+    show.set_defaults(func=_show)
+
+    mu = sub.add_parser(
+        'mutants',
+        help='run the suite on broken variants of the reference: which scenarios catch each',
+    )
+    mu.add_argument(
+        '--juju-version', action='append', metavar='V', help='Juju versions to try (default: all)'
+    )
+    mu.add_argument(
+        '--show',
+        type=int,
+        default=5,
+        metavar='N',
+        help='list up to N catching scenarios per mutant',
+    )
+    _suite_options(mu)
+    mu.set_defaults(func=_mutants)
+
     b = sub.add_parser('bench', help='measure the reference against ops.testing, side by side')
     b.add_argument('--quick', action='store_true', help='fewer repeats (for CI)')
     b.add_argument('--json', metavar='PATH', help='also write the figures as JSON')
@@ -68,7 +278,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except UsageError as e:
+        print(f'actionspec: error: {e}', file=sys.stderr)
+        return EXIT_USAGE
     return code
 
 

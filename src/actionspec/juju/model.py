@@ -254,7 +254,7 @@ class Model:
         then unchanged. Targets Juju cannot find while others are fine are reported in
         `Operation.enqueue_errors`, and the rest run (cmd/juju/action/run.go).
         """
-        app_name = self._check_targets(targets)
+        app_name = self._check_targets(targets, action)
         units: list[Unit] = []
         errors: list[str] = []
         for target in targets:
@@ -302,13 +302,17 @@ class Model:
         self.operations.append(op)
         return op
 
-    def _check_targets(self, targets: Sequence[str]) -> str:
+    def _check_targets(self, targets: Sequence[str], action: str) -> str:
         """The CLI's own checks (run.go `Init`): syntax, one application."""
         if not targets:
             raise _cli_refusal('no unit specified')
         for target in targets:
             if not _UNIT_NAME.match(target):
                 raise _cli_refusal(f'invalid unit or action name "{target}"')
+        if not action:
+            raise _cli_refusal('no action specified')
+        if not results.NAME_RULE.match(action):
+            raise _cli_refusal(f'invalid unit or action name "{action}"')
         apps = {target.split('/')[0] for target in targets}
         if len(apps) > 1:
             raise _cli_refusal('all units must be of the same application')

@@ -1,0 +1,140 @@
+"""The scripted charm: performs a scenario's steps for each event it observes.
+
+The step interpreter uses only the part of the charm API that ops and the reference
+share (`event.log`, `event.set_results`, `event.fail`, `event.defer`, `event.params`,
+`event.id`, `charm.model.get_relation(...).data[...]`, `charm.unit`, `charm.app`), so
+the same interpreter drives a reference charm in this process and an ops charm in a
+dispatch process.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import sys
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from typing import Any
+
+from ..suite import scenario
+from . import charm as charm_
+from . import framework as framework_
+
+_RAISABLE = {
+    name: getattr(builtins, name)
+    for name in ('Exception', 'ValueError', 'RuntimeError', 'KeyError', 'TypeError')
+}
+
+
+@dataclasses.dataclass
+class Notes:
+    """What scripted charms noticed, per unit: refusal kinds and recorded values."""
+
+    refusals: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    recorded: dict[str, list[Any]] = dataclasses.field(default_factory=dict)
+
+
+def classify(error: BaseException) -> str | None:
+    """The neutral refusal kind of an error a step met, or None if it is not a refusal."""
+    text = str(error)
+    if isinstance(error, RuntimeError) and 'cannot defer' in text:
+        return 'cannot-defer'
+    if isinstance(error, ValueError) and 'duplicate key' in text:
+        return 'duplicate-key'
+    if isinstance(error, ValueError) and ('is invalid' in text or 'invalid key' in text):
+        return 'invalid-key'
+    if type(error).__name__.endswith(('ModelError', 'RelationDataAccessError', 'HookToolError')):
+        if 'reserved action key' in text:
+            return 'reserved-key'
+        if 'must start and end with lowercase' in text:
+            return 'invalid-key'
+        if 'cannot write relation settings' in text or 'not leader' in text:
+            return 'not-leader'
+        return 'model-error'
+    return None
+
+
+def perform(
+    steps: Sequence[scenario.Step],
+    event: Any,
+    charm: Any,
+    env: Mapping[str, str],
+    unit: str,
+    notes: Notes,
+) -> None:
+    """Carry out `steps` in a handler; an unexpected error propagates as in any charm."""
+    for step in steps:
+        if step.kind == 'expect-refused':
+            inner, _ = step.arg
+            try:
+                _do(inner, event, charm, env, unit, notes)
+            except Exception as e:
+                kind = classify(e)
+                if kind is None:
+                    raise
+                notes.refusals.setdefault(unit, []).append(kind)
+            else:
+                notes.refusals.setdefault(unit, []).append(scenario.ACCEPTED)
+        else:
+            _do(step, event, charm, env, unit, notes)
+
+
+def _do(
+    step: scenario.Step, event: Any, charm: Any, env: Mapping[str, str], unit: str, notes: Notes
+) -> None:
+    kind, arg = step.kind, step.arg
+    if kind == 'log':
+        event.log(arg)
+    elif kind == 'set-results':
+        event.set_results(arg)
+    elif kind == 'fail':
+        event.fail() if arg is None else event.fail(arg)
+    elif kind == 'defer':
+        event.defer()
+    elif kind == 'raise':
+        raise _RAISABLE[arg['type']](arg['message'])
+    elif kind == 'stdout':
+        sys.stdout.write(arg)
+    elif kind == 'stderr':
+        sys.stderr.write(arg)
+    elif kind == 'exit':
+        sys.stdout.flush()
+        sys.stderr.flush()
+        raise SystemExit(arg)
+    elif kind == 'relation-set':
+        relation = charm.model.get_relation(arg['endpoint'])
+        owner = charm.app if arg.get('bag', 'unit') == 'app' else charm.unit
+        bag: MutableMapping[str, str] = relation.data[owner]
+        bag.update(arg['data'])
+    elif kind == 'record':
+        notes.recorded.setdefault(unit, []).append(_record(arg, event, env))
+    else:  # pragma: no cover - the loader refuses unknown steps
+        raise ValueError(f'unknown step {kind!r}')
+
+
+def _record(what: str, event: Any, env: Mapping[str, str]) -> Any:
+    if what == 'params':
+        return dict(event.params)
+    if what == 'id':
+        return event.id
+    return env.get(what.removeprefix('env:'))
+
+
+def charm_type(
+    behaviour: Mapping[str, Sequence[scenario.Step]], notes: Notes
+) -> type[charm_.Charm]:
+    """A reference Charm subclass that observes each event in `behaviour` and runs its steps."""
+
+    class ScriptedCharm(charm_.Charm):
+        def __init__(self, framework: framework_.Framework) -> None:
+            super().__init__(framework)
+            for event_name, steps in behaviour.items():
+                framework.observe(getattr(self.on, event_name), self._handler(event_name, steps))
+
+        def _handler(self, name: str, steps: Sequence[scenario.Step]) -> Callable[[Any], None]:
+            def handle(event: Any) -> None:
+                perform(steps, event, self, self.framework.env, self.unit.name, notes)
+
+            handle.__name__ = f'_on_{name}'
+            return handle
+
+    return ScriptedCharm

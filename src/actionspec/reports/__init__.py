@@ -1,0 +1,35 @@
+"""Reports of a conformance run: for a terminal, for CI (JSON, JUnit XML), for the docs."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import tempfile
+from collections.abc import Sequence
+
+from ..suite import loader, runner
+from . import json_report, junit, markdown
+
+WRITERS = {'.json': json_report.render, '.xml': junit.render, '.md': markdown.render}
+
+
+def write(
+    path: pathlib.Path,
+    results: Sequence[runner.Result],
+    problems: Sequence[loader.ScenarioError],
+    *,
+    juju_version: str,
+    complete: bool = True,
+) -> None:
+    """Write the report whose format the suffix names, atomically (never half a file)."""
+    render = WRITERS[path.suffix]
+    text = render(results, problems, juju_version=juju_version, complete=complete)
+    directory = path.parent if str(path.parent) else pathlib.Path('.')
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', dir=directory)
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,50 @@
+"""A Markdown report for the docs: a summary, then one row per scenario."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..suite import loader, runner
+
+_MARK = {
+    runner.Outcome.PASSED: 'pass',
+    runner.Outcome.FAILED: '**FAIL**',
+    runner.Outcome.SKIPPED: 'skip',
+    runner.Outcome.ERRORED: '**ERROR**',
+    runner.Outcome.XFAILED: 'known failure',
+    runner.Outcome.XPASSED: '**unexpected pass**',
+}
+
+
+def cell(text: str) -> str:
+    """Text safe inside a Markdown table cell: no markup, no pipes, no line breaks."""
+    out = []
+    for char in text.replace('\n', ' '):
+        if char in '\\`*_{}[]()<>#+!|~&':
+            out.append(f'&#{ord(char)};')
+        elif ord(char) < 0x20:
+            out.append(' ')
+        else:
+            out.append(char)
+    return ''.join(out)
+
+
+def render(
+    results: Sequence[runner.Result],
+    problems: Sequence[loader.ScenarioError],
+    *,
+    juju_version: str,
+    complete: bool = True,
+) -> str:
+    lines = [f'# Conformance results (Juju {juju_version})', '']
+    if not complete:
+        lines += ['> **Incomplete**: the run was interrupted; these are the results so far.', '']
+    lines += [runner.closing_line(results), '']
+    lines += ['| scenario | target | outcome | note |', '|---|---|---|---|']
+    for r in results:
+        note = r.reason or (r.mismatches[0].field if r.mismatches else '')
+        lines.append(f'| `{r.id}` | {cell(r.target)} | {_MARK[r.outcome]} | {cell(note)} |')
+    if problems:
+        lines += ['', '## Scenario files that could not be loaded', '']
+        lines += [f'- {cell(str(p))}' for p in problems]
+    return '\n'.join(lines) + '\n'

@@ -1,0 +1,170 @@
+"""Proof the suite can fail: deliberately broken variants of the reference.
+
+Each mutant breaks one rule of the model for the length of a `with` block. Running the
+suite on the reference under a mutant must make at least one scenario fail; `catches`
+says which do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from typing import Any
+
+from ..charm import charm as charm_
+from ..charm import framework, main
+from ..juju import actions, context, model, process, results
+from ..targets import reference
+from . import runner
+from .scenario import Scenario
+
+
+@contextlib.contextmanager
+def _replaced(owner: Any, name: str, value: Any) -> Iterator[None]:
+    original = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
+
+
+def _no_reemission() -> contextlib.AbstractContextManager[None]:
+    return _replaced(framework.Framework, 'reemit', lambda self: None)
+
+
+def _shallow_merge() -> contextlib.AbstractContextManager[None]:
+    def merge(stored: MutableMapping[str, Any], path: results.KeyPath, value: Any) -> None:
+        nested: Any = value
+        for segment in reversed(path[1:]):
+            nested = {segment: nested}
+        stored[path[0]] = nested
+
+    return _replaced(results, 'merge', merge)
+
+
+def _reserved_keys_not_enforced() -> contextlib.AbstractContextManager[None]:
+    original = results.parse_action_set_args
+
+    def parse(args: Any, profile: Any) -> Any:
+        return original(args, dataclasses.replace(profile, reserved_result_keys=frozenset()))
+
+    return _replaced(results, 'parse_action_set_args', parse)
+
+
+def _first_fail_message_wins() -> contextlib.AbstractContextManager[None]:
+    original = context.UnitContext.action_fail
+
+    def action_fail(self: context.UnitContext, message: str | None = None) -> None:
+        if self.action is not None and self.action.failed:
+            return
+        original(self, message)
+
+    return _replaced(context.UnitContext, 'action_fail', action_fail)
+
+
+def _units_not_isolated() -> contextlib.AbstractContextManager[None]:
+    original = context.ActionState
+    shared: dict[str, Any] = {}
+    shared_logs: list[context.LogEntry] = []
+
+    def state(name: str, task_id: str, params: dict[str, Any]) -> context.ActionState:
+        return original(name, task_id, params, shared, shared_logs)
+
+    return _replaced(context, 'ActionState', state)
+
+
+def _hyphens_not_mangled() -> contextlib.AbstractContextManager[None]:
+    def event_name(path: str) -> str:
+        parent, _, name = path.rpartition('/')
+        return f'{name}_action' if parent == 'actions' else name.replace('-', '_')
+
+    return _replaced(main, 'event_name', event_name)
+
+
+def _commit_after_failed_exit() -> contextlib.AbstractContextManager[None]:
+    def dispatch(self: model.Model, unit: Any, env: Any, cause: Any, ctx: Any) -> Any:
+        request = process.DispatchRequest(unit.name, env, cause)
+        result = unit.application.charm.dispatch(request, ctx, self._trace.append)
+        self._pending.extend(self._consequences(unit, ctx.commit()))
+        return result
+
+    return _replaced(model.Model, '_dispatch', dispatch)
+
+
+def _no_collect_status() -> contextlib.AbstractContextManager[None]:
+    return _replaced(main, '_evaluate_status', lambda framework: None)
+
+
+def _no_param_defaults() -> contextlib.AbstractContextManager[None]:
+    return _replaced(actions, '_insert_defaults', lambda into, properties: None)
+
+
+def _stderr_under_stdout() -> contextlib.AbstractContextManager[None]:
+    original = results.add_captured_output
+
+    def add(stored: Any, stdout: bytes, stderr: bytes, return_code: int, profile: Any) -> None:
+        original(stored, stdout + stderr, b'', return_code, profile)
+
+    return _replaced(results, 'add_captured_output', add)
+
+
+def _actions_can_defer() -> contextlib.AbstractContextManager[None]:
+    return _replaced(charm_.ActionEvent, 'defer', framework.EventBase.defer)
+
+
+@dataclasses.dataclass(frozen=True)
+class Mutant:
+    name: str
+    breaks: str  # the rule it breaks
+    patch: Callable[[], contextlib.AbstractContextManager[None]]
+
+
+MUTANTS: tuple[Mutant, ...] = (
+    Mutant('no-deferred-reemission', 'C2: deferred events are not re-emitted', _no_reemission),
+    Mutant(
+        'shallow-results-merge', 'J2: set_results calls replace top-level keys', _shallow_merge
+    ),
+    Mutant(
+        'reserved-keys-not-enforced',
+        'J1: stdout and friends are accepted',
+        _reserved_keys_not_enforced,
+    ),
+    Mutant(
+        'first-fail-message-wins',
+        'J4: a second fail keeps the first message',
+        _first_fail_message_wins,
+    ),
+    Mutant('units-not-isolated', 'J9: tasks share results and logs', _units_not_isolated),
+    Mutant('hyphens-not-mangled', 'C1: actions/a-b emits a-b_action', _hyphens_not_mangled),
+    Mutant(
+        'commit-after-failed-exit',
+        'J10: relation data is committed whatever the exit',
+        _commit_after_failed_exit,
+    ),
+    Mutant('no-collect-status', 'C3: collect-status never runs', _no_collect_status),
+    Mutant('no-param-defaults', 'J7: defaults are not inserted', _no_param_defaults),
+    Mutant('stderr-under-stdout', 'J6: stderr is captured into stdout', _stderr_under_stdout),
+    Mutant('actions-can-defer', 'C4: defer() on an action does not raise', _actions_can_defer),
+)
+
+
+def catches(mutant: Mutant, cases: Sequence[Scenario], juju_version: str) -> list[str]:
+    """Ids of the scenarios that fail (or error) on the reference with `mutant` applied."""
+    with mutant.patch():
+        results_ = runner.run(cases, [reference.ReferenceTarget()], juju_version, {})
+    return [r.id for r in results_ if r.outcome.is_bad]
+
+
+def catch_table(
+    cases: Sequence[Scenario], juju_versions: Sequence[str]
+) -> list[tuple[Mutant, list[str]]]:
+    """For each mutant, the scenarios that catch it under any of `juju_versions`."""
+    table = []
+    for mutant in MUTANTS:
+        caught: list[str] = []
+        for version in juju_versions:
+            caught.extend(i for i in catches(mutant, cases, version) if i not in caught)
+        table.append((mutant, caught))
+    return table

@@ -1,0 +1,74 @@
+"""The target interface: what an implementation under test must provide.
+
+A target is small: a name, the sides and Juju versions it covers, and `observe`, which
+runs one scenario and reports what happened as an `Observation`. The runner compares
+that with the scenario's expectation. Scenarios outside a target's sides or versions are
+skipped with the reason, never counted as passed.
+
+    class MyTarget:
+        name = 'my-framework'
+        sides = frozenset({Side.CHARM})
+        juju_versions = frozenset({'3.6'})
+
+        def observe(self, case: Scenario, juju_version: str) -> Observation: ...
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Protocol
+
+from .scenario import Scenario, Side
+
+
+@dataclasses.dataclass
+class TaskObservation:
+    """One unit's task as the target saw it end."""
+
+    status: str
+    message: str = ''
+    results: dict[str, Any] = dataclasses.field(default_factory=dict)  # the charm's own keys
+    logs: list[str] = dataclasses.field(default_factory=list)
+    stdout: str = ''
+    stderr: str = ''
+    return_code: int | None = None
+
+
+@dataclasses.dataclass
+class Observation:
+    """What happened when a target ran one scenario. `None` means "not observed"."""
+
+    error: str | None = None  # the invocation was refused, with this text
+    operation_status: str | None = None
+    operation_units: list[str] | None = None
+    tasks: dict[str, TaskObservation] = dataclasses.field(default_factory=dict)
+    trace: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    deferred: dict[str, list[str]] | None = None
+    refusals: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    recorded: dict[str, list[Any]] = dataclasses.field(default_factory=dict)
+    relation_data: dict[str, dict[str, dict[str, str]]] | None = None
+    juju_run: tuple[str, int] | None = None  # stdout in the expected format, exit status
+
+
+class Target(Protocol):
+    """An implementation of the action event model that the suite can run."""
+
+    name: str
+    sides: frozenset[Side]  # CONTROLLER and/or CHARM
+    juju_versions: frozenset[str]
+
+    def observe(self, case: Scenario, juju_version: str) -> Observation: ...
+
+
+def skip_reason(target: Target, case: Scenario, juju_version: str) -> str | None:
+    """Why `target` cannot run `case` under `juju_version`, or None if it can."""
+    version = case.version_for(juju_version)
+    if not case.applies_to(version):
+        return f'scenario applies to Juju {", ".join(case.juju_versions)}, not {version}'
+    if version not in target.juju_versions:
+        return f'target {target.name} does not cover Juju {version}'
+    missing = case.side.parts() - target.sides
+    if missing:
+        names = ', '.join(sorted(str(s) for s in missing))
+        return f'target {target.name} does not cover the {names} side'
+    return None
