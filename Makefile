@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 run: $(STAMP)
-	$(VENV)/bin/actionspec demo
+	$(VENV)/bin/actionspec run --target all
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests

@@ -42,6 +42,7 @@ def _result(result: runner.Result) -> dict[str, Any]:
         'path': case.path,
         'line': case.line(''),
         'side': str(case.side),
+        'rules': list(case.rules),
         'cites': [{'source': c.source, 'claim': c.claim} for c in case.cites],
         'reason': result.reason,
         'link': result.link,

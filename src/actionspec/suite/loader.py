@@ -55,6 +55,8 @@ def _validator() -> jsonschema.protocols.Validator:
 # -- YAML with positions -------------------------------------------------------------------
 
 _Lines = dict[str, int]
+# libyaml's parser when PyYAML has it (it keeps positions too), else the pure-Python one.
+_SafeLoader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
 
 
 def _field(path: Iterable[Any]) -> str:
@@ -67,7 +69,7 @@ def _field(path: Iterable[Any]) -> str:
 def _read_yaml(text: str, path: str) -> tuple[Any, _Lines]:
     """Parse one YAML document safely; map each field to its line; refuse aliases and
     duplicate keys (PyYAML would silently keep the last)."""
-    loader = yaml.SafeLoader(text)
+    loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -290,6 +292,7 @@ def parse(data: Any, lines: _Lines, path: str, scenario_id: str) -> scenario.Sce
         id=scenario_id,
         title=data['title'],
         side=scenario.Side(data['side']),
+        rules=tuple(data['rules']),
         juju_versions=tuple(data.get('juju', scenario.ALL_VERSIONS)),
         cites=tuple(scenario.Citation(c['source'], c['claim']) for c in data['cites']),
         apps=apps,

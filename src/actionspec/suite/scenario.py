@@ -119,6 +119,7 @@ class Scenario:
     id: str
     title: str
     side: Side
+    rules: tuple[str, ...]
     juju_versions: tuple[str, ...]
     cites: tuple[Citation, ...]
     apps: tuple[AppSpec, ...]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from ..suite import target
@@ -23,11 +24,24 @@ def names() -> list[str]:
 
 
 def make(name: str) -> target.Target:
-    """The target called `name`: KeyError if none has that name, TargetUnavailableError
-    if it cannot run here."""
-    if name not in FACTORIES:
+    """The target called `name`, or `module:attribute` for one of your own (a class or a
+    factory to call, or an instance). KeyError if there is none, TargetUnavailableError if
+    it cannot run here."""
+    if name in FACTORIES:
+        return FACTORIES[name]()
+    module_name, sep, attribute = name.partition(':')
+    if not sep or not module_name or not attribute:
         raise KeyError(name)
-    return FACTORIES[name]()
+    try:
+        found = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as e:
+        raise KeyError(f'{name}: {e}') from None
+    made = found() if callable(found) else found
+    for needed in ('name', 'sides', 'juju_versions', 'observe'):
+        if not hasattr(made, needed):
+            raise KeyError(f'{name}: not a target (it has no {needed!r})')
+    chosen: target.Target = made
+    return chosen
 
 
 def available() -> list[target.Target]:
