@@ -5,9 +5,8 @@ This is the observation the conformance suite compares, so it is deliberately pl
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from . import display
@@ -25,8 +24,7 @@ class Cause(str, enum.Enum):
         return self.value
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class TraceEntry:
+class TraceEntry(NamedTuple):
     """One event handed to a charm's observers on one unit."""
 
     unit: str

@@ -7,6 +7,7 @@ charm; every call into Juju goes through the dispatch's hook tools.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any, ClassVar
@@ -289,9 +290,21 @@ class Charm:
     def __init__(self, framework: framework_.Framework) -> None:
         self.framework = framework
         self.on = framework.on
-        self.unit = Unit(framework)
-        self.app = self.unit.app
-        self.model = Model(framework)
+
+    @functools.cached_property
+    def unit(self) -> Unit:
+        """This unit."""
+        return Unit(self.framework)
+
+    @functools.cached_property
+    def app(self) -> Application:
+        """This unit's application."""
+        return self.unit.app
+
+    @functools.cached_property
+    def model(self) -> Model:
+        """Relations and other things the charm can look up."""
+        return Model(self.framework)
 
     def __repr__(self) -> str:
         return f'<{type(self).__name__} on {self.unit.name}>'

@@ -54,13 +54,11 @@ class CharmEvents:
 
     def __init__(self, kinds: Mapping[str, type[EventBase]]) -> None:
         self._kinds = dict(kinds)
-        self._bound = {name: BoundEvent(name, kind) for name, kind in kinds.items()}
+        # Each event is a plain attribute, so `charm.on.x` is an ordinary lookup.
+        self.__dict__.update({name: BoundEvent(name, kind) for name, kind in kinds.items()})
 
     def __getattr__(self, name: str) -> BoundEvent:
-        bound: dict[str, BoundEvent] = self.__dict__.get('_bound', {})
-        if name not in bound:
-            raise AttributeError(f'charm has no event {name!r}')
-        return bound[name]
+        raise AttributeError(f'charm has no event {name!r}')
 
     def event_type(self, name: str) -> type[EventBase]:
         """The class of event `name` (KeyError if the charm has no such event)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from .. import errors
 from . import actions
@@ -60,8 +60,7 @@ class HookTools(Protocol):
     def juju_log(self, message: str, level: str = 'INFO') -> None: ...
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class LogEntry:
+class LogEntry(NamedTuple):
     """One `action-log` message with the UTC time the controller stored it (J3)."""
 
     timestamp: datetime.datetime

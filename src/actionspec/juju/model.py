@@ -162,6 +162,7 @@ class Model:
         self._trace: list[trace_.TraceEntry] = []
         self._context_ids = 0
         self._pending: collections.deque[_Hook] = collections.deque()
+        self._unit_env: dict[str, dict[str, str]] = {}
 
     # -- building the model --------------------------------------------------------------
 
@@ -388,18 +389,22 @@ class Model:
 
     def _env(self, unit: Unit, dispatch_path: str, name: str) -> dict[str, str]:
         """The environment Juju gives a dispatch (J11)."""
+        base = self._unit_env.get(unit.name)
+        if base is None:
+            agent_dir = f'/var/lib/juju/agents/unit-{unit.name.replace("/", "-")}'
+            base = self._unit_env[unit.name] = {
+                'JUJU_CHARM_DIR': f'{agent_dir}/charm',
+                'JUJU_UNIT_NAME': unit.name,
+                'JUJU_MODEL_UUID': self.uuid,
+                'JUJU_MODEL_NAME': self.name,
+                'JUJU_VERSION': self.profile.agent_version,
+            }
         self._context_ids += 1
-        agent_dir = f'/var/lib/juju/agents/unit-{unit.name.replace("/", "-")}'
-        return {
-            'JUJU_CHARM_DIR': f'{agent_dir}/charm',
-            'JUJU_CONTEXT_ID': f'{unit.name}-{name}-{self._context_ids:032x}',
-            'JUJU_HOOK_NAME': '' if dispatch_path.startswith('actions/') else name,
-            'JUJU_UNIT_NAME': unit.name,
-            'JUJU_MODEL_UUID': self.uuid,
-            'JUJU_MODEL_NAME': self.name,
-            'JUJU_VERSION': self.profile.agent_version,
-            'JUJU_DISPATCH_PATH': dispatch_path,
-        }
+        env = base.copy()
+        env['JUJU_CONTEXT_ID'] = f'{unit.name}-{name}-{self._context_ids:032x}'
+        env['JUJU_HOOK_NAME'] = '' if dispatch_path.startswith('actions/') else name
+        env['JUJU_DISPATCH_PATH'] = dispatch_path
+        return env
 
     def _dispatch(
         self, unit: Unit, env: dict[str, str], cause: trace_.Cause, ctx: context.UnitContext

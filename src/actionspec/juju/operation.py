@@ -11,7 +11,7 @@ import dataclasses
 import datetime
 import enum
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import trace as trace_
 from . import context
@@ -38,8 +38,7 @@ class TaskStatus(str, enum.Enum):
         return self not in (TaskStatus.PENDING, TaskStatus.RUNNING)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Timing:
+class Timing(NamedTuple):
     """When the task was queued, started and finished (UTC)."""
 
     enqueued: datetime.datetime

@@ -7,16 +7,14 @@ in-process reference framework, or (later) a real charm directory run as a subpr
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .. import trace
 from . import context
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class DispatchRequest:
+class DispatchRequest(NamedTuple):
     """One dispatch: the unit, the environment Juju sets, and why it happens."""
 
     unit: str
@@ -28,8 +26,7 @@ class DispatchRequest:
         return self.env['JUJU_DISPATCH_PATH']
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class ProcessResult:
+class ProcessResult(NamedTuple):
     """How the dispatch process ended, as the unit agent sees it."""
 
     exit_code: int
