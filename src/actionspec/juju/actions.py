@@ -170,10 +170,13 @@ def _cleanse(value: Any) -> Any:
 
 def copy_json(value: T) -> T:
     """A deep copy of JSON-shaped data, much cheaper than copy.deepcopy."""
+    containers = (dict, list)
     if isinstance(value, dict):
-        return {k: copy_json(v) for k, v in value.items()}  # type: ignore[return-value]
+        return {  # type: ignore[return-value]
+            k: copy_json(v) if isinstance(v, containers) else v for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [copy_json(v) for v in value]  # type: ignore[return-value]
+        return [copy_json(v) if isinstance(v, containers) else v for v in value]  # type: ignore[return-value]
     return value
 
 
