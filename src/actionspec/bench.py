@@ -135,7 +135,7 @@ def run(*, quick: bool = False) -> dict[str, Any]:
     else:
         notes.append("ops.testing not installed: pip install 'actionspec[ops]' to compare")
     sizes = (10, 100, 1000) if quick else (10, 100, 1000, 10000)
-    fan = {units: _fanout(units, max(3, repeats // 2)) for units in sizes}
+    fan = {units: _fanout(units, repeats) for units in sizes}
     figures.extend(fan.values())
 
     by_name = {f.name: f for f in figures}
