@@ -8,21 +8,15 @@ from typing import Any
 import pytest
 
 import actionspec
+from actionspec import examples
 
-ACTIONS = """
-snapshot-database:
-  description: Take a snapshot of the database.
-  params:
-    outfile:
-      type: string
-      description: Where to write the snapshot.
-    compress:
-      type: boolean
-      default: true
-  required: [outfile]
+ACTIONS = (
+    examples.SNAPSHOT_ACTIONS
+    + """
 do:
   description: A catch-all action for tests.
 """
+)
 
 Handler = Callable[[Any, Any], None]
 

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 
 from ..suite import loader, runner
 from . import json_report, junit, markdown
+from .record import RunRecord
 
 WRITERS = {'.json': json_report.render, '.xml': junit.render, '.md': markdown.render}
+__all__ = ['WRITERS', 'RunRecord', 'write']
 
 
 def write(
@@ -22,8 +24,7 @@ def write(
     complete: bool = True,
 ) -> None:
     """Write the report whose format the suffix names, atomically (never half a file)."""
-    render = WRITERS[path.suffix]
-    text = render(results, problems, juju_version=juju_version, complete=complete)
+    text = WRITERS[path.suffix](RunRecord(tuple(results), tuple(problems), juju_version, complete))
     directory = path.parent if str(path.parent) else pathlib.Path('.')
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', dir=directory)
     try:

@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from typing import Any
 
 from .. import __version__
-from ..suite import loader, runner
+from ..suite import runner
+from .record import RunRecord
 
 
-def as_data(
-    results: Sequence[runner.Result],
-    problems: Sequence[loader.ScenarioError],
-    *,
-    juju_version: str,
-    complete: bool = True,
-) -> dict[str, Any]:
+def as_data(run: RunRecord) -> dict[str, Any]:
+    results, problems = run.results, run.problems
     counts = runner.counts(results)
     return {
         'actionspec': __version__,
-        'juju_version': juju_version,
-        'complete': complete,
+        'juju_version': run.juju_version,
+        'complete': run.complete,
         'summary': {str(k): v for k, v in counts.items()} | {'problems': len(problems)},
         'problems': [
             {'path': p.path, 'line': p.line, 'field': p.field, 'message': p.message}
@@ -60,12 +55,6 @@ def _result(result: runner.Result) -> dict[str, Any]:
     }
 
 
-def render(
-    results: Sequence[runner.Result],
-    problems: Sequence[loader.ScenarioError],
-    *,
-    juju_version: str,
-    complete: bool = True,
-) -> str:
-    data = as_data(results, problems, juju_version=juju_version, complete=complete)
+def render(run: RunRecord) -> str:
+    data = as_data(run)
     return json.dumps(data, indent=2, default=str, ensure_ascii=False) + '\n'

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
 
-from ..suite import loader, runner
+from ..suite import runner
+from .record import RunRecord
 
 Outcome = runner.Outcome
 
@@ -19,13 +19,8 @@ def _clean(text: str) -> str:
     )
 
 
-def render(
-    results: Sequence[runner.Result],
-    problems: Sequence[loader.ScenarioError],
-    *,
-    juju_version: str,
-    complete: bool = True,
-) -> str:
+def render(run: RunRecord) -> str:
+    results, problems = run.results, run.problems
     root = ET.Element('testsuites', name='actionspec conformance')
     by_target = itertools.groupby(results, key=lambda r: r.target)
     for target, group in by_target:
@@ -34,7 +29,7 @@ def render(
         suite = ET.SubElement(
             root,
             'testsuite',
-            name=f'{target} (Juju {juju_version})',
+            name=f'{target} (Juju {run.juju_version})',
             tests=str(len(items)),
             failures=str(counts[Outcome.FAILED] + counts[Outcome.XPASSED]),
             errors=str(counts[Outcome.ERRORED]),
@@ -72,7 +67,7 @@ def render(
         for problem in problems:
             case = ET.SubElement(suite, 'testcase', classname='load', name=problem.path)
             ET.SubElement(case, 'error', message=_clean(str(problem)))
-    if not complete:
+    if not run.complete:
         root.set('incomplete', 'true')
     ET.indent(root)
     return (

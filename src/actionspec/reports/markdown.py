@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from ..suite import loader, runner
+from ..suite import runner
+from .record import RunRecord
 
 _MARK = {
     runner.Outcome.PASSED: 'pass',
@@ -29,15 +28,10 @@ def cell(text: str) -> str:
     return ''.join(out)
 
 
-def render(
-    results: Sequence[runner.Result],
-    problems: Sequence[loader.ScenarioError],
-    *,
-    juju_version: str,
-    complete: bool = True,
-) -> str:
-    lines = [f'# Conformance results (Juju {juju_version})', '']
-    if not complete:
+def render(run: RunRecord) -> str:
+    results, problems = run.results, run.problems
+    lines = [f'# Conformance results (Juju {run.juju_version})', '']
+    if not run.complete:
         lines += ['> **Incomplete**: the run was interrupted; these are the results so far.', '']
     lines += [runner.closing_line(results), '']
     lines += ['| scenario | target | outcome | note |', '|---|---|---|---|']
