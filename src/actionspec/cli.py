@@ -48,10 +48,7 @@ def _bench(args: argparse.Namespace) -> int:
     result = bench.run(quick=args.quick)
     print(bench.format_table(result))
     if args.json:
-        tmp = f'{args.json}.tmp'
-        with open(tmp, 'w', encoding='utf-8') as f:
-            json.dump(result, f, indent=2)
-        os.replace(tmp, args.json)
+        _write_atomically(pathlib.Path(args.json), json.dumps(result, indent=2) + '\n')
     return 0
 
 
@@ -165,6 +162,41 @@ def _show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _matrix(args: argparse.Namespace) -> int:
+    from .reports import matrix
+
+    if args.juju_version not in versions.PROFILES:
+        raise UsageError(f'unknown Juju version {args.juju_version!r}')
+    chosen = _targets(['all'])
+    cases, problems = _load(args)
+    lists, list_problems = _expected_failures(args, chosen, cases)
+    progress = terminal.Progress(len(cases) * len(chosen))
+    results = runner.run(cases, chosen, args.juju_version, lists, progress)
+    progress.finish()
+    outputs = {args.markdown: matrix.render_markdown, args.json: matrix.render_json}
+    for path, writer in outputs.items():
+        if path:
+            _write_atomically(pathlib.Path(path), writer(results, args.juju_version))
+    if not args.markdown and not args.json:
+        print(matrix.render_markdown(results, args.juju_version), end='')
+    missing = sorted(set(targets.names()) - {t.name for t in chosen})
+    for name in missing:
+        print(
+            f'target {name} is not available here: see `actionspec run --target {name}`',
+            file=sys.stderr,
+        )
+    print(runner.closing_line(results), file=sys.stderr)
+    if problems or list_problems:
+        return EXIT_BAD_INPUT
+    return EXIT_FAILED if any(r.outcome.is_bad for r in results) else EXIT_OK
+
+
+def _write_atomically(path: pathlib.Path, text: str) -> None:
+    tmp = path.with_name(f'.{path.name}.tmp')
+    tmp.write_text(text, encoding='utf-8')
+    os.replace(tmp, path)
+
+
 def _mutants(args: argparse.Namespace) -> int:
     from .suite import mutants
 
@@ -251,6 +283,15 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument('id')
     _suite_options(show)
     show.set_defaults(func=_show)
+
+    mx = sub.add_parser(
+        'matrix', help='run every available target and write the conformance matrix'
+    )
+    mx.add_argument('--juju-version', default=versions.DEFAULT_VERSION, metavar='V')
+    mx.add_argument('--markdown', metavar='PATH', help='write the matrix as Markdown here')
+    mx.add_argument('--json', metavar='PATH', help='write the matrix as JSON here')
+    _suite_options(mx)
+    mx.set_defaults(func=_matrix)
 
     mu = sub.add_parser(
         'mutants',

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from . import compare
 from .scenario import Scenario
-from .target import Target, skip_reason
+from .target import CannotObserve, Target, skip_reason
 from .xfail import ExpectedFailure
 
 
@@ -65,6 +65,8 @@ def run_one(
     start = time.perf_counter()
     try:
         seen = target.observe(case, version)
+    except CannotObserve as e:
+        return Result(case, target.name, Outcome.SKIPPED, version, str(e))
     except Exception as e:
         return Result(
             case,

@@ -50,6 +50,12 @@ class Observation:
     juju_run: tuple[str, int] | None = None  # stdout in the expected format, exit status
 
 
+class CannotObserve(Exception):  # noqa: N818 - a verdict, not an error
+    """Raised by `observe` when this implementation has no way to show what the scenario
+    expects (e.g. a unit-test harness and `juju run`'s output): the scenario is skipped
+    with this reason, never counted as passed."""
+
+
 class Target(Protocol):
     """An implementation of the action event model that the suite can run."""
 

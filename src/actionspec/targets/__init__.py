@@ -8,15 +8,28 @@ from collections.abc import Callable
 from ..suite import target
 from . import reference
 
+
+class TargetUnavailableError(RuntimeError):
+    """The target cannot run here; the message says how to enable it."""
+
+
+def _ops_testing(name: str) -> Callable[[], target.Target]:
+    def make() -> target.Target:
+        from . import ops_testing  # raises TargetUnavailableError without actionspec[ops]
+
+        chosen: target.Target = getattr(ops_testing, name)()
+        return chosen
+
+    return make
+
+
 # name -> factory. A factory raises `TargetUnavailableError` (with how to enable it) when the
 # implementation cannot run here.
 FACTORIES: dict[str, Callable[[], target.Target]] = {
     'reference': reference.ReferenceTarget,
+    'ops-scenario': _ops_testing('ScenarioTarget'),
+    'ops-harness': _ops_testing('HarnessTarget'),
 }
-
-
-class TargetUnavailableError(RuntimeError):
-    """The target cannot run here; the message says how to enable it."""
 
 
 def names() -> list[str]:

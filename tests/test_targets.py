@@ -1,0 +1,94 @@
+"""The ops.testing targets: each divergence DESIGN.md §5 lists shows as a failure of the
+scenario that checks its rule, and the expected-failure lists hold exactly the failures."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+
+from actionspec import cli, targets
+from actionspec.suite import loader, runner, scenario, xfail
+
+SUITE = loader.bundled_suite()
+
+
+@pytest.fixture(scope='module')
+def cases() -> list[scenario.Scenario]:
+    return loader.load([SUITE])[0]
+
+
+def _outcomes(
+    name: str, cases: list[scenario.Scenario], version: str = '3.6'
+) -> dict[str, runner.Result]:
+    return {r.id: r for r in runner.run(cases, [targets.make(name)], version, {})}
+
+
+# DESIGN.md §5, divergence by divergence: (target, scenario that checks the rule).
+DIVERGENCES = [
+    ('ops-harness', 'deferral/reemitted-before-action'),  # C2: no re-emission
+    ('ops-harness', 'emission-order/collect-app-status-on-leader'),  # C3: no collect-status
+    ('ops-scenario', 'results/deep-merge-across-calls'),  # J2: shallow merge
+    ('ops-harness', 'results/deep-merge-across-calls'),
+    ('ops-scenario', 'stdout-reservation/reserved-stdout'),  # J1: stdout accepted
+    ('ops-harness', 'stdout-reservation/nested-segment-refused'),  # J1: only some spellings
+    ('ops-scenario', 'params/defaults-inserted'),  # J7: no defaults
+    ('ops-scenario', 'params/required-missing'),  # J7: required not checked
+    ('ops-scenario', 'params/unknown-param-allowed-before-4-0'),  # operator#2188
+    ('ops-harness', 'params/wrong-type'),  # J7: types not checked
+    ('ops-scenario', 'fail-semantics/uncaught-exception'),  # C8/J5/J6
+    ('ops-harness', 'fail-semantics/uncaught-exception'),
+]
+
+
+@pytest.mark.parametrize(('name', 'case_id'), DIVERGENCES)
+def test_known_divergence_fails_its_scenario(
+    name: str, case_id: str, cases: list[scenario.Scenario]
+) -> None:
+    case = next(c for c in cases if c.id == case_id)
+    result = runner.run_one(case, targets.make(name), '3.6')
+    assert result.outcome is runner.Outcome.FAILED, (result.outcome, result.reason)
+
+
+@pytest.mark.parametrize('name', ['ops-scenario', 'ops-harness'])
+@pytest.mark.parametrize('version', ['2.9', '3.6', '4.0'])
+def test_expected_failure_list_is_exactly_the_failures(
+    name: str, version: str, cases: list[scenario.Scenario]
+) -> None:
+    listed = xfail.load(name)
+    results = runner.run(cases, [targets.make(name)], version, {name: listed})
+    bad = [(r.id, r.outcome, r.reason) for r in results if r.outcome.is_bad]
+    assert bad == []
+    assert all(entry.reason for entry in listed.values())
+
+
+def test_harness_skips_what_it_cannot_show(cases: list[scenario.Scenario]) -> None:
+    results = _outcomes('ops-harness', cases)
+    assert (
+        results['juju-run/yaml-one-unit'].reason == 'a unit-test harness has no `juju run` output'
+    )
+    assert results['fan-out/only-named-units'].reason == 'Harness runs unit 0 only'
+    assert not any(
+        r.outcome is runner.Outcome.PASSED and 'juju-run' in r.case.expect
+        for r in results.values()
+    )
+
+
+def test_matrix_shows_every_target_and_links_failures(tmp_path: pathlib.Path) -> None:
+    md, js = tmp_path / 'm.md', tmp_path / 'm.json'
+    assert (
+        cli.main(['matrix', '--markdown', str(md), '--json', str(js), '--select', 'results/*'])
+        == 0
+    )
+    data = json.loads(js.read_text())
+    assert data['targets'] == ['reference', 'ops-scenario', 'ops-harness']
+    text = md.read_text()
+    assert (
+        '| `results/deep-merge-across-calls` | pass | [known](#ops-scenario-results-deep-merge-across-calls)'
+        in text
+    )
+    assert (
+        '### ops-scenario: `results/deep-merge-across-calls` {#ops-scenario-results-deep-merge-across-calls}'
+        in text
+    )
