@@ -150,9 +150,7 @@ class UnitContext:
     def _relation(self, tool: str, relation_id: int) -> model_.Relation:
         relation = self.model.relations.get(relation_id)
         if relation is None or self.unit.application.name not in relation.applications:
-            raise HookToolError(
-                tool, f'invalid value "{relation_id}" for flag -r: relation not found', code=2
-            )
+            raise HookToolError(tool, 'relation not found', code=2)
         return relation
 
     def relation_ids(self, endpoint: str) -> list[str]:

@@ -2,11 +2,12 @@
 
 Juju starts the charm's `dispatch` with an environment (J11) and hook tools, waits, and
 keeps its exit status and output. Anything that can do that is a `CharmRuntime`: the
-in-process reference framework, or (later) a real charm directory run as a subprocess.
+in-process reference framework, or a real charm directory run as a subprocess.
 """
 
 from __future__ import annotations
 
+import signal as signal_
 from collections.abc import Callable, Mapping
 from typing import NamedTuple, Protocol
 
@@ -29,13 +30,23 @@ class DispatchRequest(NamedTuple):
 class ProcessResult(NamedTuple):
     """How the dispatch process ended, as the unit agent sees it."""
 
-    exit_code: int
+    exit_code: int  # -1 when a signal ended it, as Go's ProcessState.ExitCode() says
     stdout: bytes = b''
     stderr: bytes = b''
+    signal: int | None = None
 
     @property
     def error(self) -> str:
-        """The text Juju records when the process did not exit 0 (Go's exec error)."""
+        """The text Juju records when the process did not exit 0.
+
+        Go's exec error says `exit status N`; the uniter says `terminated` for a process
+        ended by SIGTERM or SIGKILL (worker/uniter/runner/runner.go), and Go's
+        `signal: <name>` for other signals.
+        """
+        if self.signal is not None:
+            if self.signal in (signal_.SIGTERM, signal_.SIGKILL):
+                return 'terminated'
+            return f'signal: {signal_.strsignal(self.signal) or self.signal}'.lower()
         return f'exit status {self.exit_code}' if self.exit_code else ''
 
 

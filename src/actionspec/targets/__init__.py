@@ -13,11 +13,11 @@ class TargetUnavailableError(RuntimeError):
     """The target cannot run here; the message says how to enable it."""
 
 
-def _ops_testing(name: str) -> Callable[[], target.Target]:
+def _needs_ops(module: str, name: str) -> Callable[[], target.Target]:
     def make() -> target.Target:
-        from . import ops_testing  # raises TargetUnavailableError without actionspec[ops]
-
-        chosen: target.Target = getattr(ops_testing, name)()
+        # The module raises TargetUnavailableError without actionspec[ops].
+        found = importlib.import_module(f'{__name__}.{module}')
+        chosen: target.Target = getattr(found, name)()
         return chosen
 
     return make
@@ -27,8 +27,9 @@ def _ops_testing(name: str) -> Callable[[], target.Target]:
 # implementation cannot run here.
 FACTORIES: dict[str, Callable[[], target.Target]] = {
     'reference': reference.ReferenceTarget,
-    'ops-scenario': _ops_testing('ScenarioTarget'),
-    'ops-harness': _ops_testing('HarnessTarget'),
+    'ops': _needs_ops('ops_runtime', 'OpsTarget'),
+    'ops-scenario': _needs_ops('ops_testing', 'ScenarioTarget'),
+    'ops-harness': _needs_ops('ops_testing', 'HarnessTarget'),
 }
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ..charm import scripted
 from ..juju import clock, model, operation, render, versions
 from ..suite import scenario as scenario_
 from ..suite import target
 
 
-def build_model(case: scenario_.Scenario, juju_version: str, notes: scripted.Notes) -> model.Model:
-    """The scenario's model, with a scripted reference charm per application."""
+def build_model(
+    case: scenario_.Scenario, juju_version: str, charm_for: Callable[[scenario_.AppSpec], Any]
+) -> model.Model:
+    """The scenario's model, with the charm `charm_for` gives each application."""
     m = model.Model(juju_version=juju_version, clock=clock.TickingClock())
     for app in case.apps:
         m.deploy(
             app.name,
-            scripted.charm_type(case.behaviour.get(app.name, {}), notes),
+            charm_for(app),
             actions=app.actions,
             units=app.units,
             leader=app.leader,
@@ -81,20 +86,31 @@ class ReferenceTarget:
 
     def observe(self, case: scenario_.Scenario, juju_version: str) -> target.Observation:
         notes = scripted.Notes()
-        m = build_model(case, juju_version, notes)
-        run = case.run
-        fmt = case.expect.get('juju-run', {}).get('format', 'plain')
-        try:
-            op = m.run(*run.targets, action=run.action, params=run.params)
-        except model.RunError as e:
-            observed = observe_model(m, None, notes)
-            observed.error = str(e)
-            observed.juju_run = ('', e.exit_code)
-            return observed
-        observed = observe_model(m, op, notes)
-        out = render.cli_output(op, fmt)
-        observed.juju_run = (out.stdout, out.exit_code)
-        return observed
+        m = build_model(
+            case,
+            juju_version,
+            lambda app: scripted.charm_type(case.behaviour.get(app.name, {}), notes),
+        )
+        return run_and_observe(case, m, notes)
 
     def __repr__(self) -> str:
         return 'ReferenceTarget()'
+
+
+def run_and_observe(
+    case: scenario_.Scenario, m: model.Model, notes: scripted.Notes
+) -> target.Observation:
+    """Run the scenario's `juju run` on a built model and observe everything."""
+    run = case.run
+    fmt = case.expect.get('juju-run', {}).get('format', 'plain')
+    try:
+        op = m.run(*run.targets, action=run.action, params=run.params)
+    except model.RunError as e:
+        observed = observe_model(m, None, notes)
+        observed.error = str(e)
+        observed.juju_run = ('', e.exit_code)
+        return observed
+    observed = observe_model(m, op, notes)
+    out = render.cli_output(op, fmt)
+    observed.juju_run = (out.stdout, out.exit_code)
+    return observed

@@ -1,0 +1,40 @@
+"""The entry point of the scripted ops charm inside a real dispatch process.
+
+A scripted charm directory's `src/charm.py` calls `main()`: it reads the steps from
+`actionspec-steps.json` in the charm directory, runs ops' own `main` with the scripted
+charm, and appends what the charm noticed (its events, refusals, recorded values) as one
+JSON line to `actionspec-notes.jsonl`, however the process ends.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import pathlib
+
+import ops
+
+from ..suite import scenario
+from . import ops_scripted
+
+STEPS_FILE = 'actionspec-steps.json'
+NOTES_FILE = 'actionspec-notes.jsonl'
+
+
+def _save(recorder: ops_scripted.Recorder, path: pathlib.Path) -> None:
+    note = {'trace': recorder.trace, 'refusals': recorder.refusals, 'recorded': recorder.recorded}
+    with path.open('a', encoding='utf-8') as f:
+        f.write(json.dumps(note) + '\n')
+
+
+def main() -> None:
+    charm_dir = pathlib.Path(os.environ.get('JUJU_CHARM_DIR', '.'))
+    steps = json.loads((charm_dir / STEPS_FILE).read_text(encoding='utf-8'))
+    behaviour = {
+        event: tuple(scenario.Step.from_data(step) for step in event_steps)
+        for event, event_steps in steps.items()
+    }
+    recorder = ops_scripted.Recorder()
+    atexit.register(_save, recorder, charm_dir / NOTES_FILE)
+    ops.main(ops_scripted.charm_type(behaviour, recorder))

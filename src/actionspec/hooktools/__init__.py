@@ -1,0 +1,1 @@
+"""Juju-compatible hook tools for real charms, served by the reference controller."""

@@ -1,0 +1,317 @@
+"""The hook tools' command line, as Juju's jujuc commands parse and answer it.
+
+Arguments are parsed the way juju/gnuflag parses them (flags may follow arguments, `--`
+ends flags, single-dash letters cluster); refusals print `ERROR <message>` and exit 2 when
+the arguments are wrong, 1 when the command fails (juju/cmd `Main`). Outputs follow
+juju/cmd's formatters (smart, yaml, json). Every rule of the model is applied by the hook
+context (`juju.context`), never here. Sources: juju/juju 3.6
+worker/uniter/runner/jujuc/*.go, juju/cmd output.go, juju/gnuflag flag.go.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from ..juju import context, goformat
+
+
+class UsageError(Exception):
+    """Refused before running: exit 2."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Flag:
+    names: tuple[str, ...]  # e.g. ('r', 'relation'); one letter: -r, longer: --relation
+    dest: str
+    takes_value: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class ToolResult:
+    stdout: str = ''
+    stderr: str = ''
+    code: int = 0
+
+
+FORMAT = Flag(('format',), 'format')
+OUTPUT = Flag(('o', 'output'), 'output')
+RELATION = Flag(('r', 'relation'), 'relation')
+APP = Flag(('app',), 'app', takes_value=False)
+
+
+def _dash(name: str) -> str:
+    return f'-{name}' if len(name) == 1 else f'--{name}'
+
+
+def parse(argv: Sequence[str], flags: Sequence[Flag]) -> tuple[dict[str, Any], list[str]]:
+    """gnuflag's parsing, with interspersed flags allowed (juju/cmd's default)."""
+    by_name = {name: flag for flag in flags for name in flag.names}
+    opts: dict[str, Any] = {}
+    positional: list[str] = []
+    items = list(argv)
+    while items:
+        arg = items.pop(0)
+        if arg == '--':
+            positional.extend(items)
+            break
+        if not arg.startswith('-') or arg == '-':
+            positional.append(arg)
+            continue
+        if arg.startswith('--'):
+            name, eq, value = arg[2:].partition('=')
+            if not name:
+                raise UsageError(f'empty flag in argument "{arg}"')
+            _apply(by_name, opts, name, value if eq else None, items)
+        else:
+            letters = arg[1:]
+            for n, letter in enumerate(letters):
+                flag = by_name.get(letter)
+                if flag is not None and flag.takes_value and letters[n + 1 :]:
+                    _apply(by_name, opts, letter, letters[n + 1 :], items)
+                    break
+                _apply(by_name, opts, letter, None, items)
+    return opts, positional
+
+
+def _apply(
+    by_name: Mapping[str, Flag],
+    opts: dict[str, Any],
+    name: str,
+    value: str | None,
+    rest: list[str],
+) -> None:
+    flag = by_name.get(name)
+    if flag is None:
+        raise UsageError(f'flag provided but not defined: {_dash(name)}')
+    if not flag.takes_value:
+        if value is not None and value.lower() not in ('true', 'false', '1', '0', 't', 'f'):
+            raise UsageError(f'invalid boolean value "{value}" for flag {_dash(name)}')
+        opts[flag.dest] = value is None or value.lower() in ('true', '1', 't')
+        return
+    if value is None:
+        if not rest:
+            raise UsageError(f'flag needs an argument: {_dash(name)}')
+        value = rest.pop(0)
+    if flag.dest == 'format' and value not in ('smart', 'yaml', 'json'):
+        raise UsageError(f'invalid value "{value}" for flag --format: unknown format "{value}"')
+    opts[flag.dest] = value
+
+
+def _unrecognized(args: Sequence[str]) -> UsageError:
+    quoted = ' '.join(f'"{a}"' for a in args)
+    return UsageError(f'unrecognized args: [{quoted}]')
+
+
+def formatted(value: Any, fmt: str) -> str:
+    """juju/cmd's formatters: smart (the default), yaml, json."""
+    if fmt == 'json':
+        return goformat.json_marshal(value) + '\n'
+    if value is None:
+        return ''
+    if fmt == 'smart':
+        if isinstance(value, bool):
+            return 'True\n' if value else 'False\n'
+        if isinstance(value, str):
+            return f'{value}\n' if value else ''
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return ''.join(f'{v}\n' for v in value)
+    return goformat.yaml_v2(value)
+
+
+def _relation_id(raw: str | None, ctx: context.HookTools) -> int:
+    """`-r endpoint:3` or `-r 3`: the part after the last colon must be a number."""
+    if raw is None:
+        raise UsageError('no relation id specified')
+    try:
+        return int(raw.rpartition(':')[2])
+    except ValueError:
+        raise UsageError(f'invalid value "{raw}" for flag -r: invalid relation id') from None
+
+
+def _lookup(params: Any, path: str) -> Any:
+    node = params
+    for key in path.split('.'):
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+# -- the tools -----------------------------------------------------------------------------
+
+Tool = Callable[[context.HookTools, Sequence[str], str | None], str]
+
+
+def action_get(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -> str:
+    opts, args = parse(argv, [FORMAT, OUTPUT])
+    if len(args) > 1:
+        raise _unrecognized(args[1:])
+    params = ctx.action_get()
+    value = _lookup(params, args[0]) if args else params
+    return formatted(value, opts.get('format', 'smart'))
+
+
+def action_set(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -> str:
+    _, args = parse(argv, [])
+    ctx.action_set(args)
+    return ''
+
+
+def action_log(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -> str:
+    _, args = parse(argv, [])
+    if not args:
+        raise UsageError('no message specified')
+    ctx.action_log(' '.join(args))
+    return ''
+
+
+def action_fail(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -> str:
+    _, args = parse(argv, [])
+    if len(args) > 1:
+        raise _unrecognized(args[1:])
+    ctx.action_fail(args[0] if args else None)
+    return ''
+
+
+def is_leader(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -> str:
+    opts, args = parse(argv, [FORMAT, OUTPUT])
+    if args:
+        raise _unrecognized(args)
+    return formatted(ctx.is_leader(), opts.get('format', 'smart'))
+
+
+def juju_log(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -> str:
+    flags = [
+        Flag(('debug',), 'debug', takes_value=False),
+        Flag(('l', 'log-level'), 'level'),
+        FORMAT,
+    ]
+    opts, args = parse(argv, flags)
+    if not args:
+        raise UsageError('no message specified')
+    level = 'DEBUG' if opts.get('debug') else str(opts.get('level', 'INFO')).upper()
+    ctx.juju_log(' '.join(args), level)
+    return ''
+
+
+def status_set(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -> str:
+    opts, args = parse(argv, [Flag(('application',), 'application', takes_value=False)])
+    if not args:
+        raise UsageError('invalid args, require <status> [message]')
+    if len(args) > 2:
+        raise _unrecognized(args[2:])
+    ctx.status_set(args[0], args[1] if len(args) > 1 else '', app=bool(opts.get('application')))
+    return ''
+
+
+def relation_ids(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -> str:
+    opts, args = parse(argv, [FORMAT, OUTPUT])
+    if not args:
+        raise UsageError('no endpoint name specified')
+    if len(args) > 1:
+        raise _unrecognized(args[1:])
+    return formatted(sorted(ctx.relation_ids(args[0])), opts.get('format', 'smart'))
+
+
+def relation_list(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -> str:
+    opts, args = parse(argv, [RELATION, APP, FORMAT, OUTPUT])
+    if args:
+        raise _unrecognized(args)
+    rid = _relation_id(opts.get('relation'), ctx)
+    units = ctx.relation_list(rid)
+    if opts.get('app'):
+        return formatted(units[0].split('/')[0] if units else '', opts.get('format', 'smart'))
+    return formatted(units, opts.get('format', 'smart'))
+
+
+def relation_get(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -> str:
+    opts, args = parse(argv, [RELATION, APP, FORMAT, OUTPUT])
+    rid = _relation_id(opts.get('relation'), ctx)
+    if len(args) > 2:
+        raise _unrecognized(args[2:])
+    key = args[0] if args and args[0] != '-' else None
+    if len(args) < 2:
+        raise UsageError('no unit or application specified')
+    owner = args[1]
+    app = bool(opts.get('app'))
+    if app:
+        owner = owner.split('/')[0]
+    elif '/' not in owner:
+        raise UsageError(f'expected unit name, got application name "{owner}"')
+    bag = ctx.relation_get(rid, owner, app=app)
+    return formatted(bag.get(key) if key else bag, opts.get('format', 'smart'))
+
+
+def relation_set(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -> str:
+    opts, args = parse(argv, [RELATION, APP, Flag(('file',), 'file'), FORMAT])
+    rid = _relation_id(opts.get('relation'), ctx)
+    data: dict[str, str] = {}
+    if 'file' in opts:
+        if opts['file'] != '-':
+            raise UsageError('only --file - (standard input) is supported here')
+        loaded = yaml.safe_load(stdin or '') or {}
+        if not isinstance(loaded, dict):
+            raise context.HookToolError('relation-set', 'expected YAML map of settings')
+        data.update({str(k): '' if v is None else str(v) for k, v in loaded.items()})
+    for arg in args:
+        if not arg:
+            continue
+        key, sep, value = arg.partition('=')
+        if not sep or not key.strip():
+            raise UsageError(f'expected "key=value", got "{arg}"')
+        data[key.strip()] = value.strip()
+    ctx.relation_set(rid, data, app=bool(opts.get('app')))
+    return ''
+
+
+def config_get(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -> str:
+    opts, args = parse(argv, [FORMAT, OUTPUT, Flag(('a', 'all'), 'all', takes_value=False)])
+    if len(args) > 1:
+        raise _unrecognized(args[1:])
+    config: dict[str, Any] = {}
+    return formatted(config.get(args[0]) if args else config, opts.get('format', 'smart'))
+
+
+TOOLS: dict[str, Tool] = {
+    'action-get': action_get,
+    'action-set': action_set,
+    'action-log': action_log,
+    'action-fail': action_fail,
+    'is-leader': is_leader,
+    'juju-log': juju_log,
+    'status-set': status_set,
+    'relation-ids': relation_ids,
+    'relation-list': relation_list,
+    'relation-get': relation_get,
+    'relation-set': relation_set,
+    'config-get': config_get,
+}
+
+
+def run(tool: str, argv: Sequence[str], stdin: str | None, ctx: context.HookTools) -> ToolResult:
+    """Run one hook tool as Juju would: its stdout, its stderr, its exit status."""
+    command = TOOLS.get(tool)
+    if command is None:
+        return ToolResult('', f'ERROR bad request: unknown command: {tool}\n', 1)
+    try:
+        return ToolResult(command(ctx, argv, stdin))
+    except UsageError as e:
+        return ToolResult('', f'ERROR {e}\n', 2)
+    except context.HookToolError as e:
+        message = e.message
+        if message == 'relation not found':
+            raw = _flag_value(argv, RELATION)
+            message = f'invalid value "{raw}" for flag -r: relation not found'
+        return ToolResult('', f'ERROR {message}\n', e.code)
+
+
+def _flag_value(argv: Sequence[str], flag: Flag) -> str:
+    try:
+        opts, _ = parse(argv, [flag, APP, FORMAT, OUTPUT, Flag(('file',), 'file')])
+    except UsageError:
+        return ''
+    return str(opts.get(flag.dest, ''))

@@ -1,0 +1,242 @@
+"""The real ops runtime, run the way Juju runs it: a charm directory, one process per
+dispatch, Juju's environment, and Juju-compatible hook tools on PATH served by the
+reference controller (so each Juju rule still has one home).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from .. import trace
+from ..charm import scripted
+from ..hooktools import server
+from ..juju import context, process, versions
+from ..suite import scenario as scenario_
+from ..suite import target
+from . import TargetUnavailableError, reference
+
+try:
+    import ops.storage
+except ImportError as e:  # pragma: no cover - exercised without the [ops] extra
+    raise TargetUnavailableError(
+        f"ops is not installed ({e}); pip install 'actionspec[ops]'"
+    ) from None
+
+STATE_FILE = '.unit-state.db'
+DISPATCH_TIMEOUT = 120.0
+# ops names a notice's observer by the charm's handle path, which is its class name.
+SCRIPTED_CHARM_CLASS = 'ScriptedOpsCharm'
+
+
+class CharmDirectory:
+    """A charm on disk, run as Juju runs it: each unit gets its own charm directory."""
+
+    def __init__(self, source: pathlib.Path, *, agent: server.AgentServer | None = None) -> None:
+        if not (source / 'dispatch').is_file() and not (source / 'src' / 'charm.py').is_file():
+            raise ValueError(f'{source}: not a charm directory (no dispatch, no src/charm.py)')
+        self.source = source
+        self.agent = agent or server.shared()
+        self.workdir = pathlib.Path(tempfile.mkdtemp(prefix='actionspec-units-'))
+        self.notes: list[dict[str, dict[str, list[Any]]]] = []
+
+    def unit_dir(self, unit: str) -> pathlib.Path:
+        """The unit's own charm directory: links to the charm's files, its own state."""
+        path = self.workdir / f'unit-{unit.replace("/", "-")}' / 'charm'
+        if not path.exists():
+            path.mkdir(parents=True)
+            for entry in self.source.iterdir():
+                if entry.name != STATE_FILE:
+                    (path / entry.name).symlink_to(entry.resolve())
+        return path
+
+    def dispatch(
+        self, request: process.DispatchRequest, tools: context.HookTools, record: process.Recorder
+    ) -> process.ProcessResult:
+        unit_dir = self.unit_dir(request.unit)
+        env = dict(request.env)
+        env.update(
+            JUJU_CHARM_DIR=str(unit_dir),
+            CHARM_DIR=str(unit_dir),
+            JUJU_AGENT_SOCKET_ADDRESS=self.agent.address,
+            JUJU_AGENT_SOCKET_NETWORK='unix',
+            PATH=f'{self.agent.tools_dir}:/usr/local/bin:/usr/bin:/bin',
+            LANG='C.UTF-8',
+        )
+        context_id = env['JUJU_CONTEXT_ID']
+        self.agent.register(context_id, tools)
+        try:
+            result = _run([str(unit_dir / 'dispatch')], env, unit_dir)
+        finally:
+            self.agent.unregister(context_id)
+        self._read_notes(unit_dir, request, record)
+        return result
+
+    def _read_notes(
+        self, unit_dir: pathlib.Path, request: process.DispatchRequest, record: process.Recorder
+    ) -> None:
+        notes_path = unit_dir / 'actionspec-notes.jsonl'
+        if not notes_path.exists():
+            return
+        lines = notes_path.read_text(encoding='utf-8').splitlines()
+        notes_path.unlink()
+        dispatched = _event_name(request.path)
+        for line in lines:
+            note = json.loads(line)
+            self.notes.append(note)
+            for event in note['trace'].get(request.unit, []):
+                if event == dispatched:
+                    cause = request.cause
+                elif event.startswith('collect_') and event.endswith('_status'):
+                    cause = trace.Cause.COLLECT_STATUS
+                else:
+                    cause = trace.Cause.DEFERRED
+                record(trace.TraceEntry(request.unit, event, cause))
+
+    def seed_deferred(
+        self, unit: str, event: str, snapshot: Mapping[str, str] | None = None
+    ) -> None:
+        """Store a notice in the unit's ops state, as ops stores a deferred event."""
+        if snapshot:
+            raise ValueError('deferred events with data are not supported for real charms yet')
+        store = ops.storage.SQLiteStorage(self.unit_dir(unit) / STATE_FILE)
+        try:
+            count = len(list(store.notices(None)))
+            path = f'{SCRIPTED_CHARM_CLASS}/on/{event}[{9000 + count}]'
+            store.save_snapshot(path, {})
+            store.save_notice(path, SCRIPTED_CHARM_CLASS, f'_on_{event}')
+            store.commit()
+        finally:
+            store.close()
+
+    def deferred(self, unit: str) -> tuple[str, ...]:
+        state = self.unit_dir(unit) / STATE_FILE
+        if not state.exists():
+            return ()
+        store = ops.storage.SQLiteStorage(state)
+        try:
+            return tuple(
+                path.rsplit('/', 1)[-1].split('[')[0] for path, _, _ in store.notices(None)
+            )
+        finally:
+            store.close()
+
+    def close(self) -> None:
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __repr__(self) -> str:
+        return f'CharmDirectory({str(self.source)!r})'
+
+
+def _event_name(path: str) -> str:
+    from ..charm import main
+
+    return main.event_name(path)
+
+
+def _run(argv: list[str], env: dict[str, str], cwd: pathlib.Path) -> process.ProcessResult:
+    """Run one dispatch process; a signal or the time limit ends it as Juju would see."""
+    proc = subprocess.Popen(
+        argv,
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=DISPATCH_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+    if proc.returncode < 0:
+        return process.ProcessResult(-1, out, err, -proc.returncode)
+    return process.ProcessResult(proc.returncode, out, err)
+
+
+def scripted_charm_dir(
+    parent: pathlib.Path,
+    app: str,
+    actions: Mapping[str, object],
+    endpoints: tuple[str, ...],
+    peers: tuple[str, ...],
+    steps: Mapping[str, list[dict[str, object]]],
+) -> pathlib.Path:
+    """A real charm directory whose ops charm performs `steps` (the scripted charm)."""
+    root = parent / app
+    (root / 'src').mkdir(parents=True)
+    meta: dict[str, object] = {'name': app}
+    if peers:
+        meta['peers'] = {p: {'interface': p} for p in peers}
+    plain = [e for e in endpoints if e not in peers]
+    if plain:
+        meta['requires'] = {e: {'interface': e} for e in plain}
+    (root / 'metadata.yaml').write_text(yaml.safe_dump(meta), encoding='utf-8')
+    (root / 'actions.yaml').write_text(yaml.safe_dump(dict(actions)), encoding='utf-8')
+    (root / 'actionspec-steps.json').write_text(json.dumps(steps), encoding='utf-8')
+    charm = root / 'src' / 'charm.py'
+    charm.write_text(
+        f'#!{sys.executable}\nfrom actionspec.charm import ops_entry\n\nops_entry.main()\n',
+        encoding='utf-8',
+    )
+    dispatch = root / 'dispatch'
+    dispatch.write_text(
+        '#!/bin/sh\nJUJU_DISPATCH_PATH="${JUJU_DISPATCH_PATH:-$0}" exec ./src/charm.py\n',
+        encoding='utf-8',
+    )
+    for path in (charm, dispatch):
+        path.chmod(0o755)
+    return root
+
+
+class OpsTarget:
+    """The real ops runtime: every dispatch a separate process, hook tools over a socket."""
+
+    name = 'ops'
+    sides = frozenset({scenario_.Side.CHARM, scenario_.Side.CONTROLLER})
+    juju_versions = frozenset(versions.PROFILES)
+
+    def observe(self, case: scenario_.Scenario, juju_version: str) -> target.Observation:
+        charms: list[CharmDirectory] = []
+        sources = pathlib.Path(tempfile.mkdtemp(prefix='actionspec-charms-'))
+
+        def charm_for(app: scenario_.AppSpec) -> CharmDirectory:
+            steps = {
+                event: [step.as_data() for step in event_steps]
+                for event, event_steps in case.behaviour.get(app.name, {}).items()
+            }
+            source = scripted_charm_dir(
+                sources, app.name, app.actions, app.endpoints, app.peers, steps
+            )
+            charm = CharmDirectory(source)
+            charms.append(charm)
+            return charm
+
+        try:
+            notes = scripted.Notes()
+            m = reference.build_model(case, juju_version, charm_for)
+            observed = reference.run_and_observe(case, m, notes)
+            for charm in charms:
+                for note in charm.notes:
+                    for unit, kinds in note['refusals'].items():
+                        observed.refusals.setdefault(unit, []).extend(kinds)
+                    for unit, values in note['recorded'].items():
+                        observed.recorded.setdefault(unit, []).extend(values)
+            return observed
+        finally:
+            for charm in charms:
+                charm.close()
+            shutil.rmtree(sources, ignore_errors=True)
+
+    def __repr__(self) -> str:
+        return 'OpsTarget()'
