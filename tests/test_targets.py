@@ -82,7 +82,7 @@ def test_matrix_shows_every_target_and_links_failures(tmp_path: pathlib.Path) ->
         == 0
     )
     data = json.loads(js.read_text())
-    assert data['targets'] == ['reference', 'ops-scenario', 'ops-harness']
+    assert data['targets'] == ['reference', 'ops', 'ops-scenario', 'ops-harness']
     text = md.read_text()
     anchor = 'ops-scenario-results-deep-merge-across-calls'
     assert f'| `results/deep-merge-across-calls` | pass | [known](#{anchor})' in text

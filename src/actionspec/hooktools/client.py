@@ -1,13 +1,27 @@
 """A hook tool as a charm runs it: send argv to the agent socket, print the answer.
 
-This file is the hook tool itself (every tool name is a link to it), so it uses nothing
-but the standard library and starts with `python -I -S`.
+The pure-Python twin of jujuc.c, used where no C compiler is found. It is the hook tool
+itself (every tool name is a link to it), so it uses only the standard library and starts
+with `python -IS`. Protocol: see server.py.
 """
 
-import json
 import os
 import socket
 import sys
+
+
+def netstring(data: bytes) -> bytes:
+    return str(len(data)).encode() + b':' + data + b','
+
+
+def fields(data: bytes) -> list[bytes]:
+    found, pos = [], 0
+    while pos < len(data):
+        colon = data.index(b':', pos)
+        size = int(data[pos:colon])
+        found.append(data[colon + 1 : colon + 1 + size])
+        pos = colon + 2 + size
+    return found
 
 
 def main() -> int:
@@ -19,25 +33,23 @@ def main() -> int:
         sys.stderr.write(f'ERROR {missing} not set\n')
         return 1
     args = sys.argv[1:]
-    stdin = sys.stdin.read() if tool == 'relation-set' and '-' in args else None
-    request = {'context': context_id, 'tool': tool, 'args': args, 'stdin': stdin}
+    parts = [context_id.encode(), tool.encode(), str(len(args)).encode()]
+    parts += [os.fsencode(a) for a in args]
+    wants_stdin = tool == 'relation-set' and '-' in args
+    parts.append(b'1' + sys.stdin.buffer.read() if wants_stdin else b'0')
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.connect(address)
-            conn.sendall(json.dumps(request).encode() + b'\n')
-            chunks = []
-            while True:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-    except OSError as e:
-        sys.stderr.write(f'ERROR cannot reach the agent at {address}: {e.strerror}\n')
+            conn.sendall(b''.join(netstring(p) for p in parts))
+            conn.shutdown(socket.SHUT_WR)
+            answer = b''.join(iter(lambda: conn.recv(65536), b''))
+    except OSError:
+        sys.stderr.write(f'ERROR cannot reach the agent at {address}\n')
         return 1
-    answer = json.loads(b''.join(chunks))
-    sys.stdout.write(answer['stdout'])
-    sys.stderr.write(answer['stderr'])
-    return int(answer['code'])
+    code, out, err = fields(answer)
+    sys.stdout.buffer.write(out)
+    sys.stderr.buffer.write(err)
+    return int(code)
 
 
 if __name__ == '__main__':

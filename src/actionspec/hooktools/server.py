@@ -6,10 +6,13 @@ tool in the charm's process connects, and the call is run against that context.
 
 from __future__ import annotations
 
-import json
+import hashlib
+import os
 import pathlib
+import shutil
 import socketserver
 import stat
+import subprocess
 import sys
 import tempfile
 import threading
@@ -21,26 +24,47 @@ from . import client, commands
 TOOL_NAMES = tuple(commands.TOOLS)
 
 
+def _netstring(data: bytes) -> bytes:
+    return str(len(data)).encode() + b':' + data + b','
+
+
+def _read_netstring(stream: Any) -> bytes:
+    head = b''
+    while not head.endswith(b':'):
+        byte = stream.read(1)
+        if not byte or len(head) > 12:
+            raise ValueError('truncated request')
+        head += byte
+    size = int(head[:-1])
+    data: bytes = stream.read(size + 1)
+    if len(data) != size + 1 or not data.endswith(b','):
+        raise ValueError('malformed request')
+    return data[:-1]
+
+
 class _Handler(socketserver.StreamRequestHandler):
+    """One hook tool call. The protocol, in netstrings: the request is the context id, the
+    tool, the argument count, the arguments, and stdin ("0", or "1" then the data); the
+    answer is the exit code, stdout and stderr."""
+
     server: AgentServer
 
     def handle(self) -> None:
         try:
-            request = json.loads(self.rfile.readline())
-            result = self.server.call(
-                str(request['context']),
-                str(request['tool']),
-                [str(a) for a in request['args']],
-                request.get('stdin'),
-            )
-        except (ValueError, KeyError, TypeError) as e:
+            context_id = _read_netstring(self.rfile).decode()
+            tool = _read_netstring(self.rfile).decode()
+            count = int(_read_netstring(self.rfile))
+            args = [os.fsdecode(_read_netstring(self.rfile)) for _ in range(count)]
+            stdin = _read_netstring(self.rfile)
+            text_in = stdin[1:].decode() if stdin[:1] == b'1' else None
+            result = self.server.call(context_id, tool, args, text_in)
+        except (ValueError, UnicodeDecodeError) as e:
             result = commands.ToolResult('', f'ERROR bad request: {e}\n', 1)
-        answer: dict[str, Any] = {
-            'stdout': result.stdout,
-            'stderr': result.stderr,
-            'code': result.code,
-        }
-        self.wfile.write(json.dumps(answer).encode())
+        self.wfile.write(
+            _netstring(str(result.code).encode())
+            + _netstring(result.stdout.encode())
+            + _netstring(result.stderr.encode())
+        )
 
 
 class AgentServer(socketserver.ThreadingUnixStreamServer):
@@ -62,13 +86,18 @@ class AgentServer(socketserver.ThreadingUnixStreamServer):
         self._thread.start()
 
     def _install_tools(self) -> None:
+        """A directory of hook tools: links to the C client, or to the Python one."""
         self.tools_dir.mkdir()
-        script = self.tools_dir / 'jujuc'
-        source = pathlib.Path(client.__file__).read_text(encoding='utf-8')
-        script.write_text(f'#!{sys.executable} -IS\n{source}', encoding='utf-8')
-        script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        binary = compiled_client()
+        if binary is not None:
+            target = binary
+        else:
+            target = self.tools_dir / 'jujuc'
+            source = pathlib.Path(client.__file__).read_text(encoding='utf-8')
+            target.write_text(f'#!{sys.executable} -IS\n{source}', encoding='utf-8')
+            target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         for name in TOOL_NAMES:
-            (self.tools_dir / name).symlink_to(script)
+            (self.tools_dir / name).symlink_to(target)
 
     def register(self, context_id: str, tools: context.HookTools) -> None:
         with self._lock:
@@ -98,6 +127,30 @@ class AgentServer(socketserver.ThreadingUnixStreamServer):
 
     def __repr__(self) -> str:
         return f'AgentServer({self.address!r})'
+
+
+def compiled_client() -> pathlib.Path | None:
+    """The C hook tool, built once per source version into the user's cache; None when
+    there is no C compiler (the Python client serves then)."""
+    source = pathlib.Path(__file__).with_name('jujuc.c')
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    cache = pathlib.Path(os.environ.get('XDG_CACHE_HOME') or pathlib.Path.home() / '.cache')
+    binary = cache / 'actionspec' / f'jujuc-{digest}'
+    if binary.is_file():
+        return binary
+    compiler = shutil.which('cc') or shutil.which('gcc') or shutil.which('clang')
+    if compiler is None or os.environ.get('ACTIONSPEC_NO_CC'):
+        return None
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    partial = binary.with_name(f'{binary.name}.{os.getpid()}.tmp')
+    built = subprocess.run(
+        [compiler, '-O2', '-o', str(partial), str(source)], capture_output=True, check=False
+    )
+    if built.returncode != 0:
+        partial.unlink(missing_ok=True)
+        return None
+    os.replace(partial, binary)
+    return binary
 
 
 _shared: list[AgentServer] = []

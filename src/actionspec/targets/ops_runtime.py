@@ -21,6 +21,7 @@ import yaml
 from .. import trace
 from ..charm import scripted
 from ..hooktools import server
+from ..hooktools import zygote as zygote_
 from ..juju import context, process, versions
 from ..suite import scenario as scenario_
 from ..suite import target
@@ -42,11 +43,20 @@ SCRIPTED_CHARM_CLASS = 'ScriptedOpsCharm'
 class CharmDirectory:
     """A charm on disk, run as Juju runs it: each unit gets its own charm directory."""
 
-    def __init__(self, source: pathlib.Path, *, agent: server.AgentServer | None = None) -> None:
+    def __init__(
+        self,
+        source: pathlib.Path,
+        *,
+        agent: server.AgentServer | None = None,
+        zygote: zygote_.Zygote | None = None,
+    ) -> None:
         if not (source / 'dispatch').is_file() and not (source / 'src' / 'charm.py').is_file():
             raise ValueError(f'{source}: not a charm directory (no dispatch, no src/charm.py)')
         self.source = source
         self.agent = agent or server.shared()
+        # A pre-warmed process forks each dispatch of a charm that runs on this
+        # interpreter's ops; any other charm runs its own `dispatch` from scratch.
+        self.zygote = zygote
         self.workdir = pathlib.Path(tempfile.mkdtemp(prefix='actionspec-units-'))
         self.notes: list[dict[str, dict[str, list[Any]]]] = []
 
@@ -76,7 +86,17 @@ class CharmDirectory:
         context_id = env['JUJU_CONTEXT_ID']
         self.agent.register(context_id, tools)
         try:
-            result = _run([str(unit_dir / 'dispatch')], env, unit_dir)
+            if self.zygote is not None:
+                code, out, err, sig = self.zygote.run(
+                    str(unit_dir / 'src' / 'charm.py'),
+                    str(unit_dir / 'dispatch'),
+                    env,
+                    str(unit_dir),
+                    DISPATCH_TIMEOUT,
+                )
+                result = process.ProcessResult(code, out, err, sig)
+            else:
+                result = _run([str(unit_dir / 'dispatch')], env, unit_dir)
         finally:
             self.agent.unregister(context_id)
         self._read_notes(unit_dir, request, record)
@@ -136,6 +156,19 @@ class CharmDirectory:
 
     def __repr__(self) -> str:
         return f'CharmDirectory({str(self.source)!r})'
+
+
+_zygotes: list[zygote_.Zygote] = []
+
+
+def shared_zygote() -> zygote_.Zygote:
+    """The process's zygote for scripted ops charms, started on first use."""
+    if not _zygotes:
+        import atexit
+
+        _zygotes.append(zygote_.Zygote(str(server.shared().workdir)))
+        atexit.register(_zygotes[0].close)
+    return _zygotes[0]
 
 
 def _event_name(path: str) -> str:
@@ -218,7 +251,7 @@ class OpsTarget:
             source = scripted_charm_dir(
                 sources, app.name, app.actions, app.endpoints, app.peers, steps
             )
-            charm = CharmDirectory(source)
+            charm = CharmDirectory(source, zygote=shared_zygote())
             charms.append(charm)
             return charm
 

@@ -1,0 +1,165 @@
+"""A pre-warmed process that forks one child per dispatch.
+
+Starting Python and importing ops costs ~200 ms per dispatch. The zygote pays it once:
+it imports ops and the charm's entry module, then, for each dispatch, forks a child that
+is a real, separate process, with the dispatch's own environment, working directory,
+session and standard output and error (file descriptors passed over the socket). The
+child runs the charm's `src/charm.py` as `__main__`, exits as an interpreter would, and the
+zygote reports its wait status.
+
+Run as `python -m actionspec.hooktools.zygote SOCKET`; it serves one connection at a time
+and has no threads, so forking is safe.
+"""
+
+from __future__ import annotations
+
+import array
+import atexit
+import json
+import os
+import runpy
+import socket
+import sys
+import traceback
+from typing import Any
+
+MAX_REQUEST = 1 << 20
+
+
+def _child(request: dict[str, Any], fds: list[int]) -> int:
+    """Become the dispatch process; return its exit status."""
+    os.setsid()
+    stdin_fd = os.open(os.devnull, os.O_RDONLY)
+    for target, fd in ((0, stdin_fd), (1, fds[0]), (2, fds[1])):
+        os.dup2(fd, target)
+    os.chdir(request['cwd'])
+    os.environ.clear()
+    os.environ.update(request['env'])
+    sys.argv = [request['argv0']]
+    code = 0
+    try:
+        runpy.run_path(request['script'], run_name='__main__')
+    except SystemExit as e:
+        if e.code is None:
+            code = 0
+        elif isinstance(e.code, int):
+            code = e.code & 0xFF
+        else:
+            print(e.code, file=sys.stderr)
+            code = 1
+    except BaseException:
+        sys.excepthook(*sys.exc_info())
+        code = 1
+    try:
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                traceback.print_exc()
+    return code
+
+
+def _serve(path: str) -> None:
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(8)
+    print('ready', flush=True)
+    while True:
+        conn, _ = listener.accept()
+        with conn:
+            fds_array = array.array('i')
+            data, ancillary, _, _ = conn.recvmsg(
+                MAX_REQUEST, socket.CMSG_LEN(2 * fds_array.itemsize)
+            )
+            for level, kind, payload in ancillary:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    fds_array.frombytes(
+                        payload[: len(payload) - len(payload) % fds_array.itemsize]
+                    )
+            fds = list(fds_array)
+            request = json.loads(data)
+            pid = os.fork()
+            if pid == 0:
+                conn.close()
+                listener.close()
+                os._exit(_child(request, fds))
+            for fd in fds:
+                os.close(fd)
+            conn.sendall(json.dumps({'pid': pid}).encode() + b'\n')
+            _, status = os.waitpid(pid, 0)
+            conn.sendall(json.dumps({'status': status}).encode() + b'\n')
+
+
+def main() -> None:
+    # Warm up: everything a scripted ops charm imports.
+    import ops  # noqa: F401
+
+    from ..charm import ops_entry  # noqa: F401
+
+    _serve(sys.argv[1])
+
+
+if __name__ == '__main__':
+    main()
+
+
+class Zygote:
+    """The controller's handle on a zygote process: start it once, fork per dispatch."""
+
+    def __init__(self, workdir: str) -> None:
+        import subprocess
+
+        self.address = os.path.join(workdir, 'zygote.socket')
+        self.proc = subprocess.Popen(
+            [sys.executable, '-m', 'actionspec.hooktools.zygote', self.address],
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        assert self.proc.stdout is not None
+        if self.proc.stdout.readline().strip() != b'ready':
+            raise RuntimeError('the zygote did not start')
+
+    def run(
+        self, script: str, argv0: str, env: dict[str, str], cwd: str, timeout: float
+    ) -> tuple[int, bytes, bytes, int | None]:
+        """Fork a child that runs `script`: (exit code, stdout, stderr, signal or None)."""
+        import signal
+        import tempfile
+
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            request = {'script': script, 'argv0': argv0, 'env': env, 'cwd': cwd}
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.connect(self.address)
+                fds = array.array('i', [out.fileno(), err.fileno()])
+                conn.sendmsg(
+                    [json.dumps(request).encode()], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)]
+                )
+                reader = conn.makefile('rb')
+                pid = json.loads(reader.readline())['pid']
+                conn.settimeout(timeout)
+                try:
+                    line = reader.readline()
+                except TimeoutError:
+                    os.killpg(pid, signal.SIGKILL)
+                    conn.settimeout(None)
+                    line = reader.readline()
+                status = json.loads(line)['status']
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
+        code = os.waitstatus_to_exitcode(status)
+        if code < 0:
+            return -1, stdout, stderr, -code
+        return code, stdout, stderr, None
+
+    def close(self) -> None:
+        import signal
+
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        if os.path.exists(self.address):
+            os.unlink(self.address)
