@@ -85,5 +85,5 @@ def test_matrix_shows_every_target_and_links_failures(tmp_path: pathlib.Path) ->
     assert data['targets'] == ['reference', 'ops', 'ops-scenario', 'ops-harness']
     text = md.read_text()
     anchor = 'ops-scenario-results-deep-merge-across-calls'
-    assert f'| `results/deep-merge-across-calls` | pass | [known](#{anchor})' in text
+    assert f'| `results/deep-merge-across-calls` | pass | pass | [known](#{anchor})' in text
     assert f'### ops-scenario: `results/deep-merge-across-calls` {{#{anchor}}}' in text
