@@ -1,0 +1,173 @@
+"""Hook tools on the command line answer as Juju's do: same texts, same exit statuses.
+
+Each call runs the real hook tool (the compiled client, or the Python one) in a
+subprocess against the agent socket, served by a real hook context.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from actionspec.hooktools import client, server
+from actionspec.juju import context
+
+from .conftest import make_model
+
+
+@pytest.fixture(scope='module')
+def agent() -> server.AgentServer:
+    return server.AgentServer()
+
+
+def _context(unit: str = 'db/0') -> context.UnitContext:
+    model = make_model(units=2, peers=('replicas',))
+    target = model.unit(unit)
+    state = context.ActionState('snapshot-database', '2', {'outfile': '/tmp/x', 'compress': True})
+    return context.UnitContext(model, target, state)
+
+
+def _call(
+    agent: server.AgentServer,
+    ctx: context.HookTools,
+    *argv: str,
+    stdin: str = '',
+    tool_path: str | None = None,
+) -> tuple[int, str, str]:
+    agent.register('ctx-1', ctx)
+    try:
+        env = {
+            'JUJU_AGENT_SOCKET_ADDRESS': agent.address,
+            'JUJU_CONTEXT_ID': 'ctx-1',
+            'PATH': '/usr/bin:/bin',
+        }
+        command = [tool_path or str(agent.tools_dir / argv[0]), *argv[1:]]
+        if tool_path:
+            command = [sys.executable, '-IS', tool_path, *argv[1:]]
+        done = subprocess.run(
+            command, env=env, input=stdin, capture_output=True, text=True, check=False
+        )
+    finally:
+        agent.unregister('ctx-1')
+    return done.returncode, done.stdout, done.stderr
+
+
+REFUSALS = [
+    (('action-set', 'noequals'), 2, 'argument "noequals" must be of the form key...=value'),
+    (
+        ('action-set', 'Stdout=x'),
+        2,
+        'key "Stdout" must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods',
+    ),
+    (('action-set', 'stdout=x'), 2, 'cannot set reserved action key "stdout"'),
+    (('action-set', '-x'), 2, 'flag provided but not defined: -x'),
+    (('action-log',), 2, 'no message specified'),
+    (('action-fail', 'a', 'b'), 2, 'unrecognized args: ["b"]'),
+    (('action-get', 'a', 'b'), 2, 'unrecognized args: ["b"]'),
+    (
+        ('action-get', '--format=xml'),
+        2,
+        'invalid value "xml" for flag --format: unknown format "xml"',
+    ),
+    (('action-get', '--format'), 2, 'flag needs an argument: --format'),
+    (('action-get', '--foo'), 2, 'flag provided but not defined: --foo'),
+    (('is-leader', 'extra'), 2, 'unrecognized args: ["extra"]'),
+    (('relation-get', '-', 'db/1'), 2, 'no relation id specified'),
+    (('relation-list', '-r', 'foo'), 2, 'invalid value "foo" for flag -r: invalid relation id'),
+    (
+        ('relation-list', '-r', 'replicas:99'),
+        2,
+        'invalid value "replicas:99" for flag -r: relation not found',
+    ),
+    (
+        ('status-set', 'bogus'),
+        2,
+        'invalid status "bogus", expected one of [maintenance blocked waiting active]',
+    ),
+    (('status-set',), 2, 'invalid args, require <status> [message]'),
+    (('juju-log',), 2, 'no message specified'),
+    (('relation-ids',), 2, 'no endpoint name specified'),
+]
+
+
+@pytest.mark.parametrize(
+    ('argv', 'code', 'message'), REFUSALS, ids=[' '.join(a) for a, _, _ in REFUSALS]
+)
+def test_bad_arguments_answer_as_juju(
+    agent: server.AgentServer, argv: tuple[str, ...], code: int, message: str
+) -> None:
+    assert _call(agent, _context(), *argv) == (code, '', f'ERROR {message}\n')
+
+
+def test_run_errors_exit_1(agent: server.AgentServer) -> None:
+    ctx = _context('db/1')  # not the leader
+    code, out, err = _call(agent, ctx, 'relation-set', '-r', 'replicas:0', '--app', 'k=v')
+    assert (code, err) == (1, 'ERROR cannot write relation settings\n')
+
+
+@pytest.mark.parametrize(
+    ('argv', 'out'),
+    [
+        (('is-leader',), 'True\n'),
+        (('is-leader', '--format=json'), 'true\n'),
+        (('action-get', '--format=json'), '{"compress":true,"outfile":"/tmp/x"}\n'),
+        (('action-get', 'outfile'), '/tmp/x\n'),
+        (('action-get', 'missing'), ''),
+        (('action-get', 'missing', '--format=json'), 'null\n'),
+        (('action-get',), 'compress: true\noutfile: /tmp/x\n'),
+        (('relation-ids', 'replicas', '--format=json'), '["replicas:0"]\n'),
+        (('relation-list', '-r', 'replicas:0'), 'db/1\n'),
+    ],
+)
+def test_outputs_follow_juju_formats(
+    agent: server.AgentServer, argv: tuple[str, ...], out: str
+) -> None:
+    assert _call(agent, _context(), *argv) == (0, out, '')
+
+
+def test_relation_set_reads_a_file_from_stdin_and_relation_get_sees_it(
+    agent: server.AgentServer,
+) -> None:
+    ctx = _context()
+    assert (
+        _call(agent, ctx, 'relation-set', '-r', 'replicas:0', '--file', '-', stdin='{"a": "1"}')[0]
+        == 0
+    )
+    assert _call(agent, ctx, 'relation-get', '-r', 'replicas:0', '-', 'db/0', '--format=json') == (
+        0,
+        '{"a":"1"}\n',
+        '',
+    )
+
+
+def test_tool_outside_an_agent_context() -> None:
+    env = {'PATH': '/usr/bin:/bin'}
+    agent = server.shared()
+    done = subprocess.run(
+        [str(agent.tools_dir / 'is-leader')], env=env, capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stderr) == (1, 'ERROR JUJU_AGENT_SOCKET_ADDRESS not set\n')
+
+
+def test_python_client_speaks_the_same_protocol(agent: server.AgentServer) -> None:
+    ctx = _context()
+    path = client.__file__
+    link_dir = agent.workdir / 'py-tools'
+    link_dir.mkdir(exist_ok=True)
+    link = link_dir / 'action-set'
+    if not link.exists():
+        link.symlink_to(path)
+    assert _call(agent, ctx, 'action-set', 'stdout=x', tool_path=str(link)) == (
+        2,
+        '',
+        'ERROR cannot set reserved action key "stdout"\n',
+    )
+    assert _call(agent, ctx, 'action-set', 'a.b=c', tool_path=str(link))[0] == 0
+    assert ctx.action is not None and ctx.action.results == {'a': {'b': 'c'}}
+
+
+def test_the_c_client_was_built_here() -> None:
+    assert server.compiled_client() is not None or os.environ.get('ACTIONSPEC_NO_CC')
