@@ -60,7 +60,8 @@ REFUSALS = [
     (
         ('action-set', 'Stdout=x'),
         2,
-        'key "Stdout" must start and end with lowercase alphanumeric, and contain only lowercase alphanumeric, hyphens and periods',
+        'key "Stdout" must start and end with lowercase alphanumeric, '
+        'and contain only lowercase alphanumeric, hyphens and periods',
     ),
     (('action-set', 'stdout=x'), 2, 'cannot set reserved action key "stdout"'),
     (('action-set', '-x'), 2, 'flag provided but not defined: -x'),
@@ -104,7 +105,7 @@ def test_bad_arguments_answer_as_juju(
 
 def test_run_errors_exit_1(agent: server.AgentServer) -> None:
     ctx = _context('db/1')  # not the leader
-    code, out, err = _call(agent, ctx, 'relation-set', '-r', 'replicas:0', '--app', 'k=v')
+    code, _, err = _call(agent, ctx, 'relation-set', '-r', 'replicas:0', '--app', 'k=v')
     assert (code, err) == (1, 'ERROR cannot write relation settings\n')
 
 
