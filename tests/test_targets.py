@@ -87,3 +87,38 @@ def test_matrix_shows_every_target_and_links_failures(tmp_path: pathlib.Path) ->
     anchor = 'ops-scenario-results-deep-merge-across-calls'
     assert f'| `results/deep-merge-across-calls` | pass | pass | [known](#{anchor})' in text
     assert f'### ops-scenario: `results/deep-merge-across-calls` {{#{anchor}}}' in text
+
+
+# -- real charms without a cloud ---------------------------------------------------------
+CHARM = pathlib.Path(__file__).parent / 'charms' / 'snapshot'
+
+
+def test_juju_run_runs_a_plain_ops_charm(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ['juju-run', str(CHARM), 'snapshot/0', 'snapshot/1', 'snapshot-database']
+    assert cli.main([*argv, 'outfile=/tmp/db.dump', '--format', 'json']) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    first, second = data['snapshot/0'], data['snapshot/1']
+    assert first['status'] == 'completed'
+    assert first['results'] == {
+        'return-code': 0,
+        'snapshot': {'compressed': 'True', 'path': '/tmp/db.dump'},
+        'stdout': 'snapshot of snapshot/0\n',
+    }
+    assert [line.split(' UTC ')[1] for line in first['log']] == ['writing /tmp/db.dump']
+    assert (second['status'], second['message']) == ('failed', 'disk full')
+    assert 'Running operation 1 with 2 tasks' in captured.err
+
+
+def test_juju_run_refusal_is_juju_s(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(['juju-run', str(CHARM), 'snapshot/0', 'snapshot-database']) == 0
+    err = capsys.readouterr().err
+    assert 'Operation 1 failed to schedule any tasks:' in err
+    assert '"outfile" property is missing and required' in err
+
+
+def test_ops_target_passes_the_suite_but_its_list(cases: list[scenario.Scenario]) -> None:
+    listed = xfail.load('ops')
+    results = runner.run(cases, [targets.make('ops')], '3.6', {'ops': listed})
+    assert [(r.id, r.reason) for r in results if r.outcome.is_bad] == []
+    assert sum(r.outcome is runner.Outcome.PASSED for r in results) >= 100

@@ -9,6 +9,9 @@ import os
 import pathlib
 import sys
 from collections.abc import Sequence
+from typing import Any
+
+import yaml
 
 from . import __version__, bench, examples, reports, targets
 from .juju import clock, model, render, versions
@@ -162,6 +165,53 @@ def _show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _juju_run(args: argparse.Namespace) -> int:
+    """Run a charm directory's action on units, as `juju run` would, and print its output."""
+    try:
+        from .targets import ops_runtime
+    except targets.TargetUnavailableError as e:
+        raise UsageError(str(e)) from None
+    import re
+
+    units: list[str] = []
+    action = ''
+    params: dict[str, Any] = {}
+    unit_name = re.compile(r'^[a-z][a-z0-9-]*/(0|[1-9][0-9]*|leader)$')
+    for word in args.words:
+        if not action and unit_name.match(word):
+            units.append(word)
+        elif not action:
+            action = word
+        else:
+            key, sep, value = word.partition('=')
+            if not sep:
+                raise UsageError(f'argument "{word}" must be of the form key.key.key...=value')
+            node = params
+            *parents, last = key.split('.')
+            for part in parents:
+                node = node.setdefault(part, {})
+            try:
+                node[last] = value if args.string_args else yaml.safe_load(value)
+            except yaml.YAMLError as e:
+                raise UsageError(f'{word}: {e}') from None
+    numbers = [int(u.split('/')[1]) for u in units if not u.endswith('/leader')]
+    count = args.units or max([*numbers, 0]) + 1
+    m = model.Model(juju_version=args.juju_version)
+    try:
+        ops_runtime.deploy_charm_dir(m, pathlib.Path(args.charm), units=count, leader=args.leader)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    try:
+        op = m.run(*units, action=action, params=params)
+    except model.RunError as e:
+        sys.stderr.write(e.stderr)
+        return e.exit_code
+    out = render.cli_output(op, args.format)
+    sys.stderr.write(out.stderr)
+    sys.stdout.write(out.stdout)
+    return out.exit_code
+
+
 def _matrix(args: argparse.Namespace) -> int:
     from .reports import matrix
 
@@ -283,6 +333,21 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument('id')
     _suite_options(show)
     show.set_defaults(func=_show)
+
+    jr = sub.add_parser(
+        'juju-run',
+        help="run a charm directory's action on units, as `juju run` does, and print the output",
+    )
+    jr.add_argument('charm', metavar='CHARM_DIR')
+    jr.add_argument('words', nargs='+', metavar='UNIT... ACTION [key=value ...]')
+    jr.add_argument('--format', choices=render.FORMATS, default='plain')
+    jr.add_argument(
+        '--units', type=int, metavar='N', help='units to deploy (default: enough for those named)'
+    )
+    jr.add_argument('--leader', type=int, default=0, metavar='N')
+    jr.add_argument('--juju-version', default=versions.DEFAULT_VERSION, metavar='V')
+    jr.add_argument('--string-args', action='store_true', help='take values as strings, not YAML')
+    jr.set_defaults(func=_juju_run)
 
     mx = sub.add_parser(
         'matrix', help='run every available target and write the conformance matrix'

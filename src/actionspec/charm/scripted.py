@@ -10,6 +10,7 @@ dispatch process.
 from __future__ import annotations
 
 import builtins
+import copy
 import dataclasses
 import sys
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
@@ -85,7 +86,9 @@ def _do(
     if kind == 'log':
         event.log(arg)
     elif kind == 'set-results':
-        event.set_results(arg)
+        # A fresh mapping each time, as a charm builds one: an implementation that keeps
+        # (or changes) the caller's dict must not change the scenario.
+        event.set_results(copy.deepcopy(arg))
     elif kind == 'fail':
         event.fail() if arg is None else event.fail(arg)
     elif kind == 'defer':

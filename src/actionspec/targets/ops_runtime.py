@@ -22,7 +22,7 @@ from .. import trace
 from ..charm import scripted
 from ..hooktools import server
 from ..hooktools import zygote as zygote_
-from ..juju import context, process, versions
+from ..juju import context, model, process, versions
 from ..suite import scenario as scenario_
 from ..suite import target
 from . import TargetUnavailableError, reference
@@ -80,7 +80,9 @@ class CharmDirectory:
             CHARM_DIR=str(unit_dir),
             JUJU_AGENT_SOCKET_ADDRESS=self.agent.address,
             JUJU_AGENT_SOCKET_NETWORK='unix',
-            PATH=f'{self.agent.tools_dir}:/usr/local/bin:/usr/bin:/bin',
+            # The hook tools, then this kit's Python (so `#!/usr/bin/env python3` finds
+            # an interpreter with ops), then the usual places.
+            PATH=f'{self.agent.tools_dir}:{pathlib.Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin',
             LANG='C.UTF-8',
         )
         context_id = env['JUJU_CONTEXT_ID']
@@ -195,6 +197,31 @@ def _run(argv: list[str], env: dict[str, str], cwd: pathlib.Path) -> process.Pro
     if proc.returncode < 0:
         return process.ProcessResult(-1, out, err, -proc.returncode)
     return process.ProcessResult(proc.returncode, out, err)
+
+
+def deploy_charm_dir(
+    m: model.Model, path: pathlib.Path, *, units: int = 1, leader: int | None = 0
+) -> model.Application:
+    """Deploy the charm directory at `path` (metadata.yaml, actions.yaml) into `m`."""
+    try:
+        meta = yaml.safe_load((path / 'metadata.yaml').read_text(encoding='utf-8')) or {}
+    except FileNotFoundError:
+        raise ValueError(f'{path}: no metadata.yaml') from None
+    except yaml.YAMLError as e:
+        raise ValueError(f'{path / "metadata.yaml"}: {e}') from None
+    actions_file = path / 'actions.yaml'
+    actions = actions_file.read_text(encoding='utf-8') if actions_file.exists() else None
+    peers = tuple(meta.get('peers') or {})
+    endpoints = tuple(meta.get('requires') or {}) + tuple(meta.get('provides') or {})
+    return m.deploy(
+        str(meta.get('name') or path.name),
+        CharmDirectory(path),
+        actions=actions,
+        units=units,
+        leader=leader,
+        endpoints=endpoints,
+        peers=peers,
+    )
 
 
 def scripted_charm_dir(
