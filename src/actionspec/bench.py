@@ -92,6 +92,52 @@ def _harness_batch(count: int) -> Callable[[], int]:
     return batch
 
 
+def _ops_dispatch_batch(count: int, *, warm: bool) -> Callable[[], int]:
+    """One action per dispatch on the real ops runtime, forked from the zygote (warm) or
+    started from scratch (cold), with the benchmark's behaviour."""
+    from .targets import ops_runtime
+
+    steps: dict[str, list[dict[str, object]]] = {
+        'do_action': [{'log': 'working'}, {'set-results': {'answer': {'value': 1}}}]
+    }
+    from .hooktools import server
+
+    source = ops_runtime.scripted_charm_dir(
+        server.scratch_dir('actionspec-bench-'), 'db', ACTIONS, (), (), steps
+    )
+    zygote = ops_runtime.shared_zygote() if warm else None
+
+    def batch() -> int:
+        charm = ops_runtime.CharmDirectory(source, zygote=zygote)
+        m = model.Model(clock=clock.TickingClock())
+        m.deploy('db', charm, actions=ACTIONS)
+        try:
+            for _ in range(count):
+                m.run('db/0', action='do')
+        finally:
+            charm.close()
+        return count
+
+    return batch
+
+
+def _suite_seconds(name: str, repeats: int) -> Figure:
+    from . import targets
+    from .suite import loader, runner, xfail
+
+    cases, _ = loader.load([loader.bundled_suite()])
+    chosen = targets.make(name)
+    listed = {name: xfail.load(name)}
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        runner.run(cases, [chosen], '3.6', listed)
+        samples.append(time.perf_counter() - start)
+    return Figure(
+        f'whole suite on {name}', statistics.median(samples), min(samples), max(samples), 'run'
+    )
+
+
 def _fanout(units: int, repeats: int) -> Figure:
     """Seconds for one `juju run` on `units` units (deploying is not timed)."""
     samples = []
@@ -132,6 +178,27 @@ def run(*, quick: bool = False) -> dict[str, Any]:
         figures.append(
             _measure('ops.testing Harness: run_action', _harness_batch(per_batch), repeats)
         )
+        figures.append(
+            _measure(
+                'ops target: one dispatch, warm (fork)',
+                _ops_dispatch_batch(5 if quick else 20, warm=True),
+                repeats,
+                'dispatch',
+            )
+        )
+        figures.append(
+            _measure(
+                'ops target: one dispatch, cold (exec)',
+                _ops_dispatch_batch(2 if quick else 5, warm=False),
+                3,
+                'dispatch',
+            )
+        )
+        if not quick:
+            figures.extend(
+                _suite_seconds(name, 3)
+                for name in ('reference', 'ops', 'ops-scenario', 'ops-harness')
+            )
     else:
         notes.append("ops.testing not installed: pip install 'actionspec[ops]' to compare")
     sizes = (10, 100, 1000) if quick else (10, 100, 1000, 10000)
@@ -144,6 +211,10 @@ def run(*, quick: bool = False) -> dict[str, Any]:
     if 'ops.testing Scenario: Context.run' in by_name:
         ratios['Scenario / reference, per action'] = (
             by_name['ops.testing Scenario: Context.run'].median / reference
+        )
+        ratios['cold / warm, per ops dispatch'] = (
+            by_name['ops target: one dispatch, cold (exec)'].median
+            / by_name['ops target: one dispatch, warm (fork)'].median
         )
     for small, large in itertools.pairwise(sizes):
         ratios[f'cost per unit, {large} vs {small} units'] = (fan[large].median / large) / (

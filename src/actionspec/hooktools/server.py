@@ -67,13 +67,21 @@ class _Handler(socketserver.StreamRequestHandler):
         )
 
 
-class AgentServer(socketserver.ThreadingUnixStreamServer):
+def scratch_dir(prefix: str) -> pathlib.Path:
+    """A new private directory for a run's files, in memory when the system offers it:
+    a charm's state database commits on every dispatch, and a disk makes that slow."""
+    memory = pathlib.Path('/dev/shm')
+    base = str(memory) if memory.is_dir() and os.access(memory, os.W_OK) else None
+    return pathlib.Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+
+
+class AgentServer(socketserver.UnixStreamServer):
     """A unix socket and a directory of hook tools that talk to it."""
 
     daemon_threads = True
 
     def __init__(self) -> None:
-        self.workdir = pathlib.Path(tempfile.mkdtemp(prefix='actionspec-agent-'))
+        self.workdir = scratch_dir('actionspec-agent-')
         self.address = str(self.workdir / 'agent.socket')
         self.tools_dir = self.workdir / 'tools'
         self._contexts: dict[str, context.HookTools] = {}
@@ -133,7 +141,7 @@ def compiled_client() -> pathlib.Path | None:
     """The C hook tool, built once per source version into the user's cache; None when
     there is no C compiler (the Python client serves then)."""
     source = pathlib.Path(__file__).with_name('jujuc.c')
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(source.read_bytes() + b'static').hexdigest()[:16]
     cache = pathlib.Path(os.environ.get('XDG_CACHE_HOME') or pathlib.Path.home() / '.cache')
     binary = cache / 'actionspec' / f'jujuc-{digest}'
     if binary.is_file():
@@ -143,14 +151,18 @@ def compiled_client() -> pathlib.Path | None:
         return None
     binary.parent.mkdir(parents=True, exist_ok=True)
     partial = binary.with_name(f'{binary.name}.{os.getpid()}.tmp')
-    built = subprocess.run(
-        [compiler, '-O2', '-o', str(partial), str(source)], capture_output=True, check=False
-    )
-    if built.returncode != 0:
-        partial.unlink(missing_ok=True)
-        return None
-    os.replace(partial, binary)
-    return binary
+    # Static when the C library allows it: no dynamic loading on each of the many calls.
+    for extra in (['-static'], []):
+        built = subprocess.run(
+            [compiler, '-O2', '-s', *extra, '-o', str(partial), str(source)],
+            capture_output=True,
+            check=False,
+        )
+        if built.returncode == 0:
+            os.replace(partial, binary)
+            return binary
+    partial.unlink(missing_ok=True)
+    return None
 
 
 _shared: list[AgentServer] = []

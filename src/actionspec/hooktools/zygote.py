@@ -5,7 +5,8 @@ it imports ops and the charm's entry module, then, for each dispatch, forks a ch
 is a real, separate process, with the dispatch's own environment, working directory,
 session and standard output and error (file descriptors passed over the socket). The
 child runs the charm's `src/charm.py` as `__main__`, exits as an interpreter would, and the
-zygote reports its wait status.
+zygote reports its wait status. The next child is forked while the current one runs, so
+a dispatch does not wait for a fork.
 
 Run as `python -m actionspec.hooktools.zygote SOCKET`; it serves one connection at a time
 and has no threads, so forking is safe.
@@ -61,33 +62,51 @@ def _child(request: dict[str, Any], fds: list[int]) -> int:
     return code
 
 
+def _receive(channel: socket.socket) -> tuple[bytes, list[int]]:
+    """One message and the file descriptors sent with it."""
+    fds = array.array('i')
+    data, ancillary, _, _ = channel.recvmsg(MAX_REQUEST, socket.CMSG_LEN(2 * fds.itemsize))
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(payload[: len(payload) - len(payload) % fds.itemsize])
+    return data, list(fds)
+
+
+def _spare(listener: socket.socket) -> tuple[int, socket.socket]:
+    """Fork the next dispatch process ahead of time; it waits for its request."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        ours.close()
+        listener.close()
+        data, fds = _receive(theirs)
+        theirs.close()
+        if not data:  # the zygote went away
+            os._exit(0)
+        os._exit(_child(json.loads(data), fds))
+    theirs.close()
+    return pid, ours
+
+
 def _serve(path: str) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(8)
+    spare = _spare(listener)
     print('ready', flush=True)
     while True:
         conn, _ = listener.accept()
         with conn:
-            fds_array = array.array('i')
-            data, ancillary, _, _ = conn.recvmsg(
-                MAX_REQUEST, socket.CMSG_LEN(2 * fds_array.itemsize)
-            )
-            for level, kind, payload in ancillary:
-                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                    fds_array.frombytes(
-                        payload[: len(payload) - len(payload) % fds_array.itemsize]
-                    )
-            fds = list(fds_array)
-            request = json.loads(data)
-            pid = os.fork()
-            if pid == 0:
-                conn.close()
-                listener.close()
-                os._exit(_child(request, fds))
+            data, fds = _receive(conn)
+            pid, channel = spare
+            with channel:
+                channel.sendmsg(
+                    [data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', fds))]
+                )
             for fd in fds:
                 os.close(fd)
             conn.sendall(json.dumps({'pid': pid}).encode() + b'\n')
+            spare = _spare(listener)  # forked while this dispatch runs
             _, status = os.waitpid(pid, 0)
             conn.sendall(json.dumps({'status': status}).encode() + b'\n')
 
@@ -129,7 +148,11 @@ class Zygote:
         import signal
         import tempfile
 
-        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        scratch = os.path.dirname(self.address)
+        with (
+            tempfile.TemporaryFile(dir=scratch) as out,
+            tempfile.TemporaryFile(dir=scratch) as err,
+        ):
             request = {'script': script, 'argv0': argv0, 'env': env, 'cwd': cwd}
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
                 conn.connect(self.address)

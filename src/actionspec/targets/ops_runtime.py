@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,7 +56,7 @@ class CharmDirectory:
         # A pre-warmed process forks each dispatch of a charm that runs on this
         # interpreter's ops; any other charm runs its own `dispatch` from scratch.
         self.zygote = zygote
-        self.workdir = pathlib.Path(tempfile.mkdtemp(prefix='actionspec-units-'))
+        self.workdir = server.scratch_dir('actionspec-units-')
         self.notes: list[dict[str, dict[str, list[Any]]]] = []
 
     def unit_dir(self, unit: str) -> pathlib.Path:
@@ -268,7 +267,7 @@ class OpsTarget:
 
     def observe(self, case: scenario_.Scenario, juju_version: str) -> target.Observation:
         charms: list[CharmDirectory] = []
-        sources = pathlib.Path(tempfile.mkdtemp(prefix='actionspec-charms-'))
+        sources = server.scratch_dir('actionspec-charms-')
 
         def charm_for(app: scenario_.AppSpec) -> CharmDirectory:
             steps = {
