@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -19,8 +20,10 @@ from .conftest import make_model
 
 
 @pytest.fixture(scope='module')
-def agent() -> server.AgentServer:
-    return server.AgentServer()
+def agent() -> Iterator[server.AgentServer]:
+    running = server.AgentServer()
+    yield running
+    running.close()
 
 
 def _context(unit: str = 'db/0') -> context.UnitContext:

@@ -100,14 +100,15 @@ def _ops_dispatch_batch(count: int, *, warm: bool) -> Callable[[], int]:
     steps: dict[str, list[dict[str, object]]] = {
         'do_action': [{'log': 'working'}, {'set-results': {'answer': {'value': 1}}}]
     }
+    import shutil
+
     from .hooktools import server
 
-    source = ops_runtime.scripted_charm_dir(
-        server.scratch_dir('actionspec-bench-'), 'db', ACTIONS, (), (), steps
-    )
     zygote = ops_runtime.shared_zygote() if warm else None
 
     def batch() -> int:
+        scratch = server.scratch_dir('actionspec-bench-')
+        source = ops_runtime.scripted_charm_dir(scratch, 'db', ACTIONS, (), (), steps)
         charm = ops_runtime.CharmDirectory(source, zygote=zygote)
         m = model.Model(clock=clock.TickingClock())
         m.deploy('db', charm, actions=ACTIONS)
@@ -116,6 +117,7 @@ def _ops_dispatch_batch(count: int, *, warm: bool) -> Callable[[], int]:
                 m.run('db/0', action='do')
         finally:
             charm.close()
+            shutil.rmtree(scratch, ignore_errors=True)
         return count
 
     return batch

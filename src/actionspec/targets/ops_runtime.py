@@ -57,6 +57,8 @@ class CharmDirectory:
         # interpreter's ops; any other charm runs its own `dispatch` from scratch.
         self.zygote = zygote
         self.workdir = server.scratch_dir('actionspec-units-')
+        # Removed on close(), or when the object goes, or at exit: never left behind.
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.workdir, True)
         self.notes: list[dict[str, dict[str, list[Any]]]] = []
 
     def unit_dir(self, unit: str) -> pathlib.Path:
@@ -153,7 +155,7 @@ class CharmDirectory:
             store.close()
 
     def close(self) -> None:
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        self._cleanup()
 
     def __repr__(self) -> str:
         return f'CharmDirectory({str(self.source)!r})'
