@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
