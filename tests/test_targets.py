@@ -122,3 +122,32 @@ def test_ops_target_passes_the_suite_but_its_list(cases: list[scenario.Scenario]
     results = runner.run(cases, [targets.make('ops')], '3.6', {'ops': listed})
     assert [(r.id, r.reason) for r in results if r.outcome.is_bad] == []
     assert sum(r.outcome is runner.Outcome.PASSED for r in results) >= 100
+
+
+def test_charm_path_target_runs_another_framework(cases: list[scenario.Scenario]) -> None:
+    mini = targets.make(f'charm:{pathlib.Path(__file__).parent / "charms" / "mini-framework"}')
+    by_id = {c.id: c for c in cases}
+    # What it implements passes ...
+    for case_id in (
+        'logs/in-order',
+        'fail-semantics/last-fail-wins',
+        'fail-semantics/non-zero-exit',
+    ):
+        result = runner.run_one(by_id[case_id], mini, '3.6')
+        assert result.outcome is runner.Outcome.PASSED, (
+            case_id,
+            [str(m) for m in result.mismatches],
+        )
+    # ... and what it lacks (deferral, collect-status) is found.
+    for case_id in (
+        'deferral/reemitted-before-action',
+        'emission-order/collect-app-status-on-leader',
+    ):
+        assert runner.run_one(by_id[case_id], mini, '3.6').outcome is runner.Outcome.FAILED
+
+
+def test_charm_path_without_dispatch_is_a_usage_error(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(['run', '--target', f'charm:{tmp_path}']) == cli.EXIT_USAGE
+    assert 'a charm implementation needs a dispatch file' in capsys.readouterr().err

@@ -67,8 +67,10 @@ def _targets(names: Sequence[str]) -> list[target.Target]:
             continue
         try:
             chosen.append(targets.make(name))
-        except KeyError:
-            known = ', '.join([*targets.names(), 'all'])
+        except KeyError as e:
+            if e.args and e.args[0] != name:
+                raise UsageError(f'target {name!r}: {e.args[0]}') from None
+            known = ', '.join([*targets.names(), 'all', 'charm:PATH', 'module:attribute'])
             raise UsageError(f'unknown target {name!r} (known: {known})') from None
         except targets.TargetUnavailableError as e:
             raise UsageError(f'target {name!r} cannot run here: {e}') from None

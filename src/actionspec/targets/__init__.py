@@ -43,6 +43,15 @@ def make(name: str) -> target.Target:
     it cannot run here."""
     if name in FACTORIES:
         return FACTORIES[name]()
+    if name.startswith('charm:'):
+        import pathlib
+
+        from . import ops_runtime
+
+        try:
+            return ops_runtime.CharmTarget(pathlib.Path(name.removeprefix('charm:')), name)
+        except ValueError as e:
+            raise KeyError(str(e)) from None
     module_name, sep, attribute = name.partition(':')
     if not sep or not module_name or not attribute:
         raise KeyError(name)

@@ -226,6 +226,10 @@ def deploy_charm_dir(
     )
 
 
+# The files the kit writes into a scripted charm directory, per application.
+GENERATED = ('metadata.yaml', 'actions.yaml', 'actionspec-steps.json')
+
+
 def scripted_charm_dir(
     parent: pathlib.Path,
     app: str,
@@ -233,10 +237,13 @@ def scripted_charm_dir(
     endpoints: tuple[str, ...],
     peers: tuple[str, ...],
     steps: Mapping[str, list[dict[str, object]]],
+    implementation: pathlib.Path | None = None,
 ) -> pathlib.Path:
-    """A real charm directory whose ops charm performs `steps` (the scripted charm)."""
+    """A charm directory that performs `steps`: the scenario's metadata, actions and steps,
+    with an implementation of the charm contract (docs/writing-a-target.md) — the files of
+    `implementation`, or by default the kit's own scripted ops charm."""
     root = parent / app
-    (root / 'src').mkdir(parents=True)
+    root.mkdir(parents=True)
     meta: dict[str, object] = {'name': app}
     if peers:
         meta['peers'] = {p: {'interface': p} for p in peers}
@@ -246,6 +253,12 @@ def scripted_charm_dir(
     (root / 'metadata.yaml').write_text(yaml.safe_dump(meta), encoding='utf-8')
     (root / 'actions.yaml').write_text(yaml.safe_dump(dict(actions)), encoding='utf-8')
     (root / 'actionspec-steps.json').write_text(json.dumps(steps), encoding='utf-8')
+    if implementation is not None:
+        for entry in implementation.iterdir():
+            if entry.name not in (*GENERATED, STATE_FILE):
+                (root / entry.name).symlink_to(entry.resolve())
+        return root
+    (root / 'src').mkdir()
     charm = root / 'src' / 'charm.py'
     charm.write_text(
         f'#!{sys.executable}\nfrom actionspec.charm import ops_entry\n\nops_entry.main()\n',
@@ -261,12 +274,20 @@ def scripted_charm_dir(
     return root
 
 
-class OpsTarget:
-    """The real ops runtime: every dispatch a separate process, hook tools over a socket."""
+class CharmTarget:
+    """Any charm that keeps the scripted-charm contract, run as Juju runs charms."""
 
-    name = 'ops'
     sides = frozenset({scenario_.Side.CHARM, scenario_.Side.CONTROLLER})
     juju_versions = frozenset(versions.PROFILES)
+
+    def __init__(self, implementation: pathlib.Path | None = None, name: str = '') -> None:
+        if implementation is not None and not (implementation / 'dispatch').is_file():
+            raise ValueError(f'{implementation}: a charm implementation needs a dispatch file')
+        self.implementation = implementation
+        self.name = name or f'charm:{implementation}'
+
+    def _charm(self, source: pathlib.Path) -> CharmDirectory:
+        return CharmDirectory(source)
 
     def observe(self, case: scenario_.Scenario, juju_version: str) -> target.Observation:
         charms: list[CharmDirectory] = []
@@ -278,9 +299,15 @@ class OpsTarget:
                 for event, event_steps in case.behaviour.get(app.name, {}).items()
             }
             source = scripted_charm_dir(
-                sources, app.name, app.actions, app.endpoints, app.peers, steps
+                sources,
+                app.name,
+                app.actions,
+                app.endpoints,
+                app.peers,
+                steps,
+                self.implementation,
             )
-            charm = CharmDirectory(source, zygote=shared_zygote())
+            charm = self._charm(source)
             charms.append(charm)
             return charm
 
@@ -290,9 +317,9 @@ class OpsTarget:
             observed = reference.run_and_observe(case, m, notes)
             for charm in charms:
                 for note in charm.notes:
-                    for unit, kinds in note['refusals'].items():
+                    for unit, kinds in note.get('refusals', {}).items():
                         observed.refusals.setdefault(unit, []).extend(kinds)
-                    for unit, values in note['recorded'].items():
+                    for unit, values in note.get('recorded', {}).items():
                         observed.recorded.setdefault(unit, []).extend(values)
             return observed
         finally:
@@ -301,4 +328,15 @@ class OpsTarget:
             shutil.rmtree(sources, ignore_errors=True)
 
     def __repr__(self) -> str:
-        return 'OpsTarget()'
+        return f'CharmTarget({self.name!r})'
+
+
+class OpsTarget(CharmTarget):
+    """The real ops runtime: the kit's scripted ops charm, each dispatch forked from a
+    pre-warmed process."""
+
+    def __init__(self) -> None:
+        super().__init__(None, 'ops')
+
+    def _charm(self, source: pathlib.Path) -> CharmDirectory:
+        return CharmDirectory(source, zygote=shared_zygote())
