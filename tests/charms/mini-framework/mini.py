@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 charm_dir = os.environ['JUJU_CHARM_DIR']
 unit = os.environ['JUJU_UNIT_NAME']
@@ -16,10 +18,10 @@ event = name.replace('-', '_') + ('_action' if parent == 'actions' else '')
 with open(os.path.join(charm_dir, 'actionspec-steps.json')) as f:
     steps = json.load(f).get(event)
 
-notes = {'trace': {}, 'refusals': {}, 'recorded': {}}
+notes: dict[str, dict[str, list[Any]]] = {'trace': {}, 'refusals': {}, 'recorded': {}}
 
 
-def flat(results, parent=''):
+def flat(results: dict[str, Any], parent: str = '') -> Iterator[str]:
     for key, value in results.items():
         full = f'{parent}.{key}' if parent else str(key)
         if isinstance(value, dict):
@@ -28,7 +30,7 @@ def flat(results, parent=''):
             yield f'{full}={value}'
 
 
-def run(*argv):
+def run(*argv: str) -> None:
     subprocess.run(argv, check=True, capture_output=True, text=True)
 
 
