@@ -151,3 +151,22 @@ def test_charm_path_without_dispatch_is_a_usage_error(
 ) -> None:
     assert cli.main(['run', '--target', f'charm:{tmp_path}']) == cli.EXIT_USAGE
     assert 'a charm implementation needs a dispatch file' in capsys.readouterr().err
+
+
+def test_without_ops_the_reference_still_runs_and_says_how_to_enable_the_rest() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        'import sys; sys.modules["ops"] = None\n'  # as if ops were not installed
+        'from actionspec import cli\n'
+        'print("all:", cli.main(["run", "--target", "all", "--select", "logs/*"]))\n'
+        'print("scenario:", cli.main(["run", "--target", "ops-scenario"]))\n'
+    )
+    done = subprocess.run(
+        [sys.executable, '-c', script], capture_output=True, text=True, check=False
+    )
+    assert 'all: 0' in done.stdout
+    assert '5 passed, 0 failed, 0 skipped, 0 errored' in done.stdout
+    assert 'scenario: 2' in done.stdout
+    assert "pip install 'actionspec[ops]'" in done.stderr
