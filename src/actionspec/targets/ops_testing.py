@@ -136,10 +136,11 @@ def _record_bags(seen: target.Observation, app: str, unit: str, relations: Any) 
             data[owner] = bag
 
 
-class ScenarioTarget:
-    """ops.testing's Scenario: `Context.run(ctx.on.action(...), State(...))` per unit."""
+class _HarnessTarget:
+    """What both ops.testing targets share: they cover both sides and every version,
+    run quietly, and start from the named units, a scripted ops charm and an empty
+    observation."""
 
-    name = 'ops-scenario'
     sides = frozenset({scenario_.Side.CONTROLLER, scenario_.Side.CHARM})
     juju_versions = frozenset(versions.PROFILES)
 
@@ -148,8 +149,12 @@ class ScenarioTarget:
             return self._observe(case, juju_version)
 
     def _observe(self, case: scenario_.Scenario, juju_version: str) -> target.Observation:
-        app, numbers = _units(case)
-        _check_observable(case, app.name, numbers)
+        raise NotImplementedError
+
+    @staticmethod
+    def _start(
+        case: scenario_.Scenario, app: scenario_.AppSpec
+    ) -> tuple[ops_scripted.Recorder, Any, target.Observation]:
         recorder = ops_scripted.Recorder()
         charm = ops_scripted.charm_type(case.behaviour.get(app.name, {}), recorder)
         seen = target.Observation(
@@ -159,6 +164,18 @@ class ScenarioTarget:
             recorded=recorder.recorded,
             relation_data={},
         )
+        return recorder, charm, seen
+
+
+class ScenarioTarget(_HarnessTarget):
+    """ops.testing's Scenario: `Context.run(ctx.on.action(...), State(...))` per unit."""
+
+    name = 'ops-scenario'
+
+    def _observe(self, case: scenario_.Scenario, juju_version: str) -> target.Observation:
+        app, numbers = _units(case)
+        _check_observable(case, app.name, numbers)
+        recorder, charm, seen = self._start(case, app)
         statuses = []
         for number in numbers:
             unit = f'{app.name}/{number}'
@@ -227,16 +244,10 @@ class ScenarioTarget:
         )
 
 
-class HarnessTarget:
+class HarnessTarget(_HarnessTarget):
     """ops.testing's Harness: `harness.run_action(...)` on unit 0 (Harness has no other)."""
 
     name = 'ops-harness'
-    sides = frozenset({scenario_.Side.CONTROLLER, scenario_.Side.CHARM})
-    juju_versions = frozenset(versions.PROFILES)
-
-    def observe(self, case: scenario_.Scenario, juju_version: str) -> target.Observation:
-        with _quiet():
-            return self._observe(case, juju_version)
 
     def _observe(self, case: scenario_.Scenario, juju_version: str) -> target.Observation:
         app, numbers = _units(case)
@@ -244,15 +255,7 @@ class HarnessTarget:
             raise target.CannotObserve('Harness runs unit 0 only')
         _check_observable(case, app.name, numbers)
         unit = f'{app.name}/0'
-        recorder = ops_scripted.Recorder()
-        charm = ops_scripted.charm_type(case.behaviour.get(app.name, {}), recorder)
-        seen = target.Observation(
-            trace={},
-            deferred={},
-            refusals=recorder.refusals,
-            recorded=recorder.recorded,
-            relation_data={},
-        )
+        recorder, charm, seen = self._start(case, app)
         harness = self._harness(case, app, charm)
         try:
             self._seed_deferred(harness, recorder, case.deferred.get(unit, ()))
