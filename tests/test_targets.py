@@ -170,3 +170,46 @@ def test_without_ops_the_reference_still_runs_and_says_how_to_enable_the_rest() 
     assert '5 passed, 0 failed, 0 skipped, 0 errored' in done.stdout
     assert 'scenario: 2' in done.stdout
     assert "pip install 'actionspec[ops]'" in done.stderr
+
+
+def test_an_ops_charm_class_from_this_process_runs_in_real_dispatch_processes() -> None:
+    import ops
+
+    import actionspec
+
+    class Snapshot(ops.CharmBase):
+        def __init__(self, framework: ops.Framework) -> None:
+            super().__init__(framework)
+            framework.observe(self.on.snapshot_database_action, self._on_snapshot_database_action)
+            framework.observe(self.on.update_status, self._on_update_status)
+
+        def _on_update_status(self, event: ops.EventBase) -> None:
+            print('status updated')
+
+        def _on_snapshot_database_action(self, event: ops.ActionEvent) -> None:
+            event.log('working')
+            event.set_results({'path': event.params['outfile'], 'pid': 'child'})
+            print(f'hi from {self.unit.name}')
+
+    m = actionspec.Model(clock=actionspec.TickingClock())
+    actions = 'snapshot-database: {params: {outfile: {type: string}}, required: [outfile]}'
+    app = m.deploy('db', Snapshot, units=2, actions=actions)
+    m.defer('db/1', 'update_status')
+    try:
+        op = m.run('db/0', 'db/1', action='snapshot-database', params={'outfile': '/tmp/x'})
+    finally:
+        app.charm.close()  # type: ignore[attr-defined]
+    first, second = op.tasks
+    assert first.results == {
+        'path': '/tmp/x',
+        'pid': 'child',
+        'return-code': 0,
+        'stdout': 'hi from db/0\n',
+    }
+    assert [log.message for log in first.logs] == ['working']
+    assert second.results['stdout'] == 'status updated\nhi from db/1\n'
+    assert [(e.unit, e.event, str(e.cause)) for e in op.trace] == [
+        ('db/0', 'snapshot_database_action', 'invocation'),
+        ('db/1', 'update_status', 'deferred'),
+        ('db/1', 'snapshot_database_action', 'invocation'),
+    ]

@@ -17,29 +17,43 @@ from __future__ import annotations
 import array
 import atexit
 import json
+import logging
 import os
 import runpy
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 MAX_REQUEST = 1 << 20
 
 
-def _child(request: dict[str, Any], fds: list[int]) -> int:
-    """Become the dispatch process; return its exit status."""
+def become_dispatch_process(
+    main: Callable[[], object], *, cwd: str, env: dict[str, str], argv0: str, fds: list[int]
+) -> int:
+    """In a freshly forked child: take the dispatch's session, stdio, directory and
+    environment, run `main` as an interpreter runs a script, and return the exit status."""
     os.setsid()
     stdin_fd = os.open(os.devnull, os.O_RDONLY)
     for target, fd in ((0, stdin_fd), (1, fds[0]), (2, fds[1])):
         os.dup2(fd, target)
-    os.chdir(request['cwd'])
+    # The parent's sys.stdout may not be file descriptor 1 (pytest, Jupyter): give the
+    # dispatch the streams a new interpreter would have.
+    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own stream
+    sys.stdout = open(1, 'w', closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, 'w', closefd=False)  # noqa: SIM115
+    os.chdir(cwd)
     os.environ.clear()
-    os.environ.update(request['env'])
-    sys.argv = [request['argv0']]
+    os.environ.update(env)
+    sys.argv = [argv0]
+    # Exit handlers belong to the process that registered them: a forked child must not
+    # run its parent's (which would, say, remove the parent's directories).
+    atexit._clear()
+    atexit.register(logging.shutdown)
     code = 0
     try:
-        runpy.run_path(request['script'], run_name='__main__')
+        main()
     except SystemExit as e:
         if e.code is None:
             code = 0
@@ -60,6 +74,16 @@ def _child(request: dict[str, Any], fds: list[int]) -> int:
             except Exception:
                 traceback.print_exc()
     return code
+
+
+def _child(request: dict[str, Any], fds: list[int]) -> int:
+    return become_dispatch_process(
+        lambda: runpy.run_path(request['script'], run_name='__main__'),
+        cwd=request['cwd'],
+        env=request['env'],
+        argv0=request['argv0'],
+        fds=fds,
+    )
 
 
 def _receive(channel: socket.socket) -> tuple[bytes, list[int]]:

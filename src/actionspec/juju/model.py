@@ -194,7 +194,7 @@ class Model:
         specs = actions_.parse_actions_yaml(actions)
         peers = tuple(peers)
         endpoints = (*tuple(endpoints), *peers)
-        runtime = _runtime(charm, tuple(specs), endpoints)
+        runtime = _runtime(charm, name, actions, endpoints, peers)
         app = Application(name, runtime, specs, endpoints, peers)
         app.units = {f'{name}/{n}': Unit(f'{name}/{n}', app) for n in range(units)}
         app.leader = None if leader is None else f'{name}/{leader}'
@@ -478,14 +478,35 @@ def _unit_sort_key(name: str) -> tuple[str, int]:
 
 
 def _runtime(
-    charm: Any, actions: tuple[str, ...], endpoints: tuple[str, ...]
+    charm: Any,
+    name: str,
+    actions: str | Mapping[str, Any] | None,
+    endpoints: tuple[str, ...],
+    peers: tuple[str, ...],
 ) -> process.CharmRuntime:
-    """Wrap a reference Charm subclass; pass a ready CharmRuntime through."""
+    """A reference Charm subclass runs in process; an ops charm class is forked per
+    dispatch; a ready CharmRuntime (a charm directory, ...) is used as it is."""
     if isinstance(charm, type):
+        from ..charm import charm as charm_
         from ..charm import main
 
-        return main.InProcessCharm(charm, main.CharmMeta(actions, endpoints))
+        if issubclass(charm, charm_.Charm):
+            meta = main.CharmMeta(tuple(actions_.parse_actions_yaml(actions)), endpoints)
+            return main.InProcessCharm(charm, meta)
+        if any(
+            c.__name__ == 'CharmBase' and c.__module__.startswith('ops') for c in charm.__mro__
+        ):
+            import yaml
+
+            from ..targets import ops_runtime
+
+            loaded = yaml.safe_load(actions) if isinstance(actions, str) else actions
+            return ops_runtime.ForkedOpsCharm(
+                charm, actions=dict(loaded or {}), endpoints=endpoints, peers=peers, name=name
+            )
     if callable(getattr(charm, 'dispatch', None)):
         runtime: process.CharmRuntime = charm
         return runtime
-    raise TypeError(f'expected a Charm subclass or a CharmRuntime, got {charm!r}')
+    raise TypeError(
+        f'expected a Charm subclass, an ops charm class or a CharmRuntime, got {charm!r}'
+    )

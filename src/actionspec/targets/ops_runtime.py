@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import weakref
 from collections.abc import Mapping
 from typing import Any
@@ -57,6 +59,8 @@ class CharmDirectory:
         # A pre-warmed process forks each dispatch of a charm that runs on this
         # interpreter's ops; any other charm runs its own `dispatch` from scratch.
         self.zygote = zygote
+        # The handle path ops gives the charm (its class name), for seeded notices.
+        self.observer = SCRIPTED_CHARM_CLASS
         self.workdir = server.scratch_dir('actionspec-units-')
         # Removed on close(), or when the object goes, or at exit: never left behind.
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.workdir, True)
@@ -72,10 +76,9 @@ class CharmDirectory:
                     (path / entry.name).symlink_to(entry.resolve())
         return path
 
-    def dispatch(
-        self, request: process.DispatchRequest, tools: context.HookTools, record: process.Recorder
-    ) -> process.ProcessResult:
-        unit_dir = self.unit_dir(request.unit)
+    def _environment(
+        self, request: process.DispatchRequest, unit_dir: pathlib.Path
+    ) -> dict[str, str]:
         env = dict(request.env)
         env.update(
             JUJU_CHARM_DIR=str(unit_dir),
@@ -87,24 +90,37 @@ class CharmDirectory:
             PATH=f'{self.agent.tools_dir}:{pathlib.Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin',
             LANG='C.UTF-8',
         )
+        return env
+
+    def dispatch(
+        self, request: process.DispatchRequest, tools: context.HookTools, record: process.Recorder
+    ) -> process.ProcessResult:
+        unit_dir = self.unit_dir(request.unit)
+        env = self._environment(request, unit_dir)
+        scripted_charm = (self.source / 'actionspec-steps.json').exists()
+        if not scripted_charm:
+            tools = _TraceFromLog(tools, request, record)
         context_id = env['JUJU_CONTEXT_ID']
         self.agent.register(context_id, tools)
         try:
-            if self.zygote is not None:
-                code, out, err, sig = self.zygote.run(
-                    str(unit_dir / 'src' / 'charm.py'),
-                    str(unit_dir / 'dispatch'),
-                    env,
-                    str(unit_dir),
-                    DISPATCH_TIMEOUT,
-                )
-                result = process.ProcessResult(code, out, err, sig)
-            else:
-                result = _run([str(unit_dir / 'dispatch')], env, unit_dir)
+            result = self._launch(unit_dir, env)
         finally:
             self.agent.unregister(context_id)
         self._read_notes(unit_dir, request, record)
         return result
+
+    def _launch(self, unit_dir: pathlib.Path, env: dict[str, str]) -> process.ProcessResult:
+        """Start the dispatch process and wait for it."""
+        if self.zygote is None:
+            return _run([str(unit_dir / 'dispatch')], env, unit_dir)
+        code, out, err, sig = self.zygote.run(
+            str(unit_dir / 'src' / 'charm.py'),
+            str(unit_dir / 'dispatch'),
+            env,
+            str(unit_dir),
+            DISPATCH_TIMEOUT,
+        )
+        return process.ProcessResult(code, out, err, sig)
 
     def _read_notes(
         self, unit_dir: pathlib.Path, request: process.DispatchRequest, record: process.Recorder
@@ -136,9 +152,10 @@ class CharmDirectory:
         store = ops.storage.SQLiteStorage(self.unit_dir(unit) / STATE_FILE)
         try:
             count = len(list(store.notices(None)))
-            path = f'{SCRIPTED_CHARM_CLASS}/on/{event}[{9000 + count}]'
+            path = f'{self.observer}/on/{event}[{9000 + count}]'
             store.save_snapshot(path, {})
-            store.save_notice(path, SCRIPTED_CHARM_CLASS, f'_on_{event}')
+            # ops calls the notice's method by name; a charm without `_on_<event>` drops it.
+            store.save_notice(path, self.observer, f'_on_{event}')
             store.commit()
         finally:
             store.close()
@@ -173,6 +190,104 @@ def shared_zygote() -> zygote_.Zygote:
         _zygotes.append(zygote_.Zygote(str(server.shared().workdir)))
         atexit.register(_zygotes[0].close)
     return _zygotes[0]
+
+
+_EMITTING = re.compile(r'^Emitting Juju event (\w+)\.$')
+_REEMITTING = re.compile(r'^Re-emitting deferred event <\w+ via .*/on/(\w+)\[\d+\]>')
+
+
+class _TraceFromLog:
+    """Hook tools that also read ops' own debug log to trace the events of a charm that
+    keeps no notes: `Emitting Juju event X.` and `Re-emitting deferred event <... X[n]>`."""
+
+    def __init__(
+        self, tools: context.HookTools, request: process.DispatchRequest, record: process.Recorder
+    ) -> None:
+        self._tools = tools
+        self._request = request
+        self._record = record
+
+    def juju_log(self, message: str, level: str = 'INFO') -> None:
+        self._tools.juju_log(message, level)
+        unit = self._request.unit
+        if found := _EMITTING.match(message):
+            self._record(trace.TraceEntry(unit, found[1], self._request.cause))
+        elif found := _REEMITTING.match(message):
+            self._record(trace.TraceEntry(unit, found[1], trace.Cause.DEFERRED))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tools, name)
+
+
+class ForkedOpsCharm(CharmDirectory):
+    """An ops charm class from this very process (a notebook cell, a test), run as Juju
+    runs a charm: each dispatch is a child forked from here, with Juju's environment and
+    the hook tools, while this process plays the controller."""
+
+    def __init__(
+        self,
+        charm_type: type,
+        *,
+        actions: Mapping[str, object],
+        endpoints: tuple[str, ...] = (),
+        peers: tuple[str, ...] = (),
+        name: str = 'charm',
+    ) -> None:
+        self._sources = server.scratch_dir('actionspec-charm-')
+        source = scripted_charm_dir(self._sources, name, actions, endpoints, peers, {})
+        (source / 'actionspec-steps.json').unlink()
+        super().__init__(source)
+        self._cleanup_sources = weakref.finalize(self, shutil.rmtree, self._sources, True)
+        self.charm_type = charm_type
+        self.observer = charm_type.__name__
+
+    def _launch(self, unit_dir: pathlib.Path, env: dict[str, str]) -> process.ProcessResult:
+        with (
+            tempfile.TemporaryFile(dir=self.workdir) as out,
+            tempfile.TemporaryFile(dir=self.workdir) as err,
+        ):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child process
+                code = zygote_.become_dispatch_process(
+                    lambda: ops.main(self.charm_type),
+                    cwd=str(unit_dir),
+                    env=env,
+                    argv0=str(unit_dir / 'dispatch'),
+                    fds=[out.fileno(), err.fileno()],
+                )
+                os._exit(code)
+            status = _wait(pid, DISPATCH_TIMEOUT)
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
+        code = os.waitstatus_to_exitcode(status)
+        if code < 0:
+            return process.ProcessResult(-1, stdout, stderr, -code)
+        return process.ProcessResult(code, stdout, stderr)
+
+    def close(self) -> None:
+        super().close()
+        self._cleanup_sources()
+
+    def __repr__(self) -> str:
+        return f'ForkedOpsCharm({self.charm_type.__name__})'
+
+
+def _wait(pid: int, timeout: float) -> int:
+    """waitpid with a time limit: past it, the child's session is killed."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() > deadline:
+            os.killpg(pid, signal.SIGKILL)
+            return os.waitpid(pid, 0)[1]
+        time.sleep(0.0005)
 
 
 def _event_name(path: str) -> str:
