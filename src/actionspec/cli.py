@@ -173,14 +173,12 @@ def _juju_run(args: argparse.Namespace) -> int:
         from .targets import ops_runtime
     except targets.TargetUnavailableError as e:
         raise UsageError(str(e)) from None
-    import re
 
     units: list[str] = []
     action = ''
     params: dict[str, Any] = {}
-    unit_name = re.compile(r'^[a-z][a-z0-9-]*/(0|[1-9][0-9]*|leader)$')
     for word in args.words:
-        if not action and unit_name.match(word):
+        if not action and model.UNIT_NAME.match(word):
             units.append(word)
         elif not action:
             action = word

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import trace as trace_
+from .juju import results
 
 if TYPE_CHECKING:
     from .juju import operation
@@ -38,17 +39,6 @@ def trace_table(trace: trace_.Trace) -> str:
     return _table(('#', 'unit', 'event', 'cause', 'deferred'), rows, 'event trace')
 
 
-def _results_text(results: Any, parent: str = '') -> list[str]:
-    lines: list[str] = []
-    for key, value in results.items():
-        full = f'{parent}.{key}' if parent else str(key)
-        if isinstance(value, dict):
-            lines.extend(_results_text(value, full))
-        else:
-            lines.append(f'{full}={value}')
-    return lines
-
-
 def tasks_table(tasks: Iterable[operation.Task]) -> str:
     """The tasks as a table: status, message, results, logs."""
     rows = (
@@ -57,7 +47,7 @@ def tasks_table(tasks: Iterable[operation.Task]) -> str:
             t.unit,
             t.status,
             t.message,
-            '; '.join(_results_text(t.results)),
+            '; '.join(f'{k}={v}' for k, v in results.flatten(t.results).items()),
             '; '.join(log.message for log in t.logs),
         )
         for t in tasks

@@ -22,7 +22,8 @@ from . import actions as actions_
 from . import clock as clock_
 from . import context, operation, process, results, versions
 
-_UNIT_NAME = re.compile(r'^([a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)/(0|[1-9][0-9]*|leader)$')
+# A unit as `juju run` names it: `app/N` (no leading zeros) or `app/leader`.
+UNIT_NAME = re.compile(r'^([a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)/(0|[1-9][0-9]*|leader)$')
 _APP_NAME = re.compile(r'^[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*$')
 
 # A settle loop that keeps producing relation-changed hooks is a charm bug; stop it.
@@ -308,7 +309,7 @@ class Model:
         if not targets:
             raise _cli_refusal('no unit specified')
         for target in targets:
-            if not _UNIT_NAME.match(target):
+            if not UNIT_NAME.match(target):
                 raise _cli_refusal(f'invalid unit or action name "{target}"')
         if not action:
             raise _cli_refusal('no action specified')
@@ -332,7 +333,7 @@ class Model:
 
     def _resolve(self, name: str) -> Unit:
         """A unit by name; LookupError with Juju's text when there is none."""
-        match = _UNIT_NAME.match(name)
+        match = UNIT_NAME.match(name)
         if not match:
             raise LookupError(f'invalid unit or action name "{name}"')
         app = self.applications.get(match[1])

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import trace as trace_
-from . import context
+from . import context, results
 
 if TYPE_CHECKING:
     from . import versions
@@ -68,10 +68,7 @@ class Task:
     @property
     def return_code(self) -> int | None:
         """The process's exit status, as captured into the results (J6)."""
-        for key in ('return-code', 'Code'):
-            if key in self.results:
-                return int(self.results[key])
-        return None
+        return results.captured_return_code(self.results)
 
     def __repr__(self) -> str:
         message = f' message={self.message!r}' if self.message else ''

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import goformat
+from . import goformat, results
 
 if TYPE_CHECKING:
     from . import operation
@@ -38,15 +38,10 @@ def _unit_tag(unit: str) -> str:
     return 'unit-' + unit.replace('/', '-')
 
 
-def _return_code(results: Mapping[str, Any]) -> int:
+def _return_code(stored: Mapping[str, Any]) -> int:
     """The CLI's reading of `return-code` (`convertActionOutput`): -1 when absent."""
-    for key in ('return-code', 'Code'):
-        if key in results:
-            try:
-                return int(str(results[key]))
-            except ValueError:
-                return -1
-    return -1
+    code = results.captured_return_code(stored)
+    return -1 if code is None else code
 
 
 def _cleaned_results(results: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
 from . import versions
@@ -97,12 +97,24 @@ def add_captured_output(
             merge(results, (key + profile.encoding_suffix,), encoding)
 
 
-def flatten(results: MutableMapping[str, Any], parent: str = '') -> dict[str, Any]:
+def captured_return_code(results: Mapping[str, Any]) -> int | None:
+    """The process's exit status as stored in the results (`return-code`, or 2.9's `Code`);
+    None when there is none, or it is not a number."""
+    for key in ('return-code', 'Code'):
+        if key in results:
+            try:
+                return int(str(results[key]))
+            except ValueError:
+                return None
+    return None
+
+
+def flatten(results: Mapping[str, Any], parent: str = '') -> dict[str, Any]:
     """Dotted keys for a nested results map (what a charm would pass to `action-set`)."""
     flat: dict[str, Any] = {}
     for key, value in results.items():
-        full = f'{parent}.{key}' if parent else key
-        if isinstance(value, dict):
+        full = f'{parent}.{key}' if parent else str(key)
+        if isinstance(value, Mapping):
             flat.update(flatten(value, full))
         else:
             flat[full] = value

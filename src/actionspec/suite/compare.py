@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from ..juju import results
 from .scenario import Scenario
 from .target import Observation, TaskObservation
 
@@ -68,17 +69,6 @@ def _is_subsequence(wanted: Sequence[str], seen: Sequence[str]) -> bool:
     return all(any(item == s for s in it) for item in wanted)
 
 
-def _flat(results: Mapping[str, Any], parent: str = '') -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in results.items():
-        full = f'{parent}.{key}' if parent else str(key)
-        if isinstance(value, Mapping):
-            flat.update(_flat(value, full))
-        else:
-            flat[full] = value
-    return flat
-
-
 class _Collector:
     def __init__(self) -> None:
         self.found: list[Mismatch] = []
@@ -111,7 +101,7 @@ def _task(out: _Collector, field: str, want: Mapping[str, Any], got: TaskObserva
     for key, read in simple.items():
         if key in want:
             out.check(f'{field}.{key}', want[key], read(got))
-    flat = _flat(got.results)
+    flat = results.flatten(got.results)
     for key, value in want.get('results-include', {}).items():
         out.check(f'{field}.results-include.{key}', value, flat.get(key, _MISSING))
     for key in want.get('results-exclude', ()):

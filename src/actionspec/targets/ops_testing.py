@@ -12,14 +12,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-import re
 import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import yaml
 
-from ..juju import versions
+from ..juju import model, versions
 from ..suite import scenario as scenario_
 from ..suite import target
 from . import TargetUnavailableError
@@ -34,7 +33,6 @@ except ImportError as e:  # pragma: no cover - exercised without the [ops] extra
 
 from ..charm import ops_scripted
 
-_UNIT = re.compile(r'^([a-z][a-z0-9-]*)/(\d+|leader)$')
 # Scenario fills a relation's local unit bag with these defaults.
 _DEFAULT_UNIT_KEYS = frozenset({'egress-subnets', 'ingress-address', 'private-address'})
 _OUTSIDE = "a unit-test harness runs only the named units: it shows no other unit's hooks"
@@ -85,7 +83,7 @@ def _units(case: scenario_.Scenario) -> tuple[scenario_.AppSpec, list[int]]:
     numbers: list[int] = []
     names = set()
     for name in case.run.targets:
-        match = _UNIT.match(name)
+        match = model.UNIT_NAME.match(name)
         if not match or match[1] not in apps:
             raise target.CannotObserve(f"{name!r}: resolving units is `juju run`'s job")
         app = apps[match[1]]
