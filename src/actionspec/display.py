@@ -7,6 +7,7 @@ value holding markup shows as text and never becomes part of the page.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,10 @@ from .juju import results
 
 if TYPE_CHECKING:
     from .juju import operation
+
+# Text a charm controls goes into fenced code blocks; a fence longer than any run of
+# backticks in the text keeps it from ending the block early.
+_BACKTICKS = re.compile('`+')
 
 
 def _cell(value: Any) -> str:
@@ -117,3 +122,60 @@ class Mermaid:
     def __repr__(self) -> str:
         first = self.source.splitlines()[0] if self.source else ''
         return f'Mermaid({first!r}, {self.source.count(chr(10))} lines)'
+
+
+def fenced(text: str, language: str = 'text') -> str:
+    """`text` as a Markdown fenced code block that no content can close early."""
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = '`' * max(3, longest + 1)
+    body = text if text.endswith('\n') or not text else text + '\n'
+    return f'{fence}{language}\n{body}{fence}\n'
+
+
+class RunReport:
+    """One `juju run` for a reader: the command, what it printed, the diagram, the tasks.
+
+    Notebooks end their runs with this, and the docs converter keeps its Markdown as is.
+    """
+
+    def __init__(self, op: operation.Operation, fmt: str = 'yaml') -> None:
+        self.op = op
+        self.fmt = fmt
+
+    def _repr_markdown_(self) -> str:
+        from .juju import render
+
+        out = render.cli_output(self.op, self.fmt)
+        command = self.op.command or f'juju run ... {self.op.action}'
+        shell = f'$ {command} --format {self.fmt}\n{out.stderr}{out.stdout}'
+        shell += f'(exit status {out.exit_code})\n'
+        title = f'{self.op.action} on {", ".join(t.unit for t in self.op.tasks)}'
+        return '\n'.join(
+            [
+                fenced(shell, 'console'),
+                '```mermaid\n' + sequence_diagram(self.op.trace, title=title) + '```\n',
+                tasks_table(self.op.tasks),
+                '',
+            ]
+        )
+
+    def __repr__(self) -> str:
+        return f'RunReport({self.op!r})'
+
+
+class Comparison:
+    """Scenario results on several implementations, as the matrix shows them."""
+
+    def __init__(self, results: Sequence[Any], juju_version: str) -> None:
+        self.results = list(results)
+        self.juju_version = juju_version
+
+    def _repr_markdown_(self) -> str:
+        from .reports import matrix
+
+        return matrix.markdown_from_data(
+            matrix.as_data(self.results, self.juju_version), heading='###'
+        )
+
+    def __repr__(self) -> str:
+        return f'Comparison({len(self.results)} results, Juju {self.juju_version})'

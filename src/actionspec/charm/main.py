@@ -65,6 +65,17 @@ class CharmMeta:
         return kinds
 
 
+def _byte_stream() -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(), encoding='utf-8', write_through=True)
+
+
+def _written(stream: io.TextIOWrapper) -> bytes:
+    stream.flush()
+    buffer = stream.buffer
+    assert isinstance(buffer, io.BytesIO)
+    return buffer.getvalue()
+
+
 class InProcessCharm:
     """A reference `Charm` subclass served as a `CharmRuntime`, in this process.
 
@@ -99,14 +110,15 @@ class InProcessCharm:
         tools: context.HookTools,
         record: process.Recorder,
     ) -> process.ProcessResult:
-        out, err = io.StringIO(), io.StringIO()
+        # Text streams over bytes, as a process has: `sys.stdout.buffer` takes raw bytes.
+        out, err = _byte_stream(), _byte_stream()
         saved = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = out, err
         try:
             code = self._run(request, tools, record)
         finally:
             sys.stdout, sys.stderr = saved
-        return process.ProcessResult(code, out.getvalue().encode(), err.getvalue().encode())
+        return process.ProcessResult(code, _written(out), _written(err))
 
     def _run(
         self,

@@ -12,7 +12,9 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime
+import json
 import re
+import shlex
 import uuid as uuid_
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -300,6 +302,7 @@ class Model:
             self.profile,
             trace_.Trace(self._trace[start:]),
             tuple(errors),
+            command_line(targets, action, params or {}),
         )
         self.operations.append(op)
         return op
@@ -471,6 +474,26 @@ class Model:
     def __repr__(self) -> str:
         apps = ', '.join(self.applications)
         return f'Model({self.name!r}, juju={self.profile.version}, applications=[{apps}])'
+
+
+def command_line(targets: Sequence[str], action: str, params: Mapping[str, Any]) -> str:
+    """The `juju run` command for these arguments: params as dotted `key=value` words."""
+    words = ['juju', 'run', *targets, action]
+    for key, value in results.flatten(params).items():
+        text = _param_text(value)
+        words.append(shlex.quote(f'{key}={text}'))
+    return ' '.join(words)
+
+
+def _param_text(value: Any) -> str:
+    """A param value as `juju run` reads it back (YAML scalars: true, 3, text)."""
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if value is None:
+        return 'null'
+    if isinstance(value, list | dict):
+        return json.dumps(value, separators=(',', ':'))
+    return str(value)
 
 
 def _unit_sort_key(name: str) -> tuple[str, int]:

@@ -17,6 +17,7 @@ from .. import trace as trace_
 from . import context, results
 
 if TYPE_CHECKING:
+    from .. import display
     from . import versions
 
 
@@ -92,6 +93,8 @@ class Operation:
     trace: trace_.Trace = dataclasses.field(default_factory=trace_.Trace)
     # Targets the controller could not queue while others ran (J9).
     enqueue_errors: tuple[str, ...] = ()
+    # The `juju run` command line that made it, as an administrator would type it.
+    command: str = ''
 
     @property
     def status(self) -> TaskStatus:
@@ -138,3 +141,9 @@ class Operation:
         from .. import display
 
         return display.operation_html(self)
+
+    def report(self) -> display.RunReport:
+        """Everything about this run in one view: command, output, diagram and tasks."""
+        from .. import display
+
+        return display.RunReport(self)

@@ -7,10 +7,11 @@ tools. Known divergences show as such, with their reason and upstream link.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..suite import runner
+from ..display import fenced
 from .markdown import cell
 
 Outcome = runner.Outcome
@@ -24,8 +25,9 @@ _SHORT = {
 }
 
 
-def _anchor(result: runner.Result) -> str:
-    return f'{result.target}-{result.id}'.replace('/', '-').replace('.', '-')
+def anchor(target: str, case_id: str) -> str:
+    """The id of a target's difference section for one scenario."""
+    return f'{target}-{case_id}'.replace('/', '-').replace('.', '-')
 
 
 def _targets(results: Sequence[runner.Result]) -> list[str]:
@@ -56,6 +58,7 @@ def as_data(results: Sequence[runner.Result], juju_version: str) -> dict[str, An
                         'reason': r.reason,
                         'link': r.link,
                         'diff': '\n\n'.join(str(m) for m in r.mismatches),
+                    **({'detail': r.detail} if r.detail else {}),
                     }
                     for name, r in cells.items()
                 },
@@ -78,41 +81,65 @@ def render_json(results: Sequence[runner.Result], juju_version: str) -> str:
 
 
 def render_markdown(results: Sequence[runner.Result], juju_version: str) -> str:
-    targets = _targets(results)
-    lines = [f'# Conformance matrix (Juju {juju_version})', '']
+    return markdown_from_data(as_data(results, juju_version))
+
+
+def markdown_from_data(
+    data: Mapping[str, Any],
+    *,
+    heading: str = '#',
+    scenario_link: Callable[[str], str] | None = None,
+) -> str:
+    """The matrix page: totals per target, one row per scenario, then every difference.
+
+    `scenario_link` turns a scenario id into a link target (the docs link each row to the
+    scenario's catalogue entry).
+    """
+    targets = data['targets']
+    lines = [f'{heading} Conformance matrix (Juju {data["juju_version"]})', '']
     lines.append('| target | ' + ' | '.join(str(o) for o in Outcome) + ' |')
     lines.append('|---' * (len(Outcome) + 1) + '|')
     for name in targets:
-        counts = runner.counts(r for r in results if r.target == name)
-        lines.append(f'| {cell(name)} | ' + ' | '.join(str(counts[o]) for o in Outcome) + ' |')
+        totals = data['totals'][name]
+        lines.append(f'| {cell(name)} | ' + ' | '.join(str(totals[str(o)]) for o in Outcome) + ' |')
     lines += ['', '| scenario | ' + ' | '.join(cell(t) for t in targets) + ' |']
     lines.append('|---' * (len(targets) + 1) + '|')
     details: list[str] = []
-    for case_id, cells in _rows(results).items():
+    for scenario in data['scenarios']:
+        case_id = scenario['id']
         row = []
         for name in targets:
-            result = cells.get(name)
+            result = scenario['results'].get(name)
             if result is None:
                 row.append('')
                 continue
-            text = _SHORT[result.outcome]
-            if result.mismatches or result.outcome in (Outcome.ERRORED, Outcome.XPASSED):
-                text = f'[{text}](#{_anchor(result)})'
-                details.append(_detail(result))
+            outcome = Outcome(result['outcome'])
+            text = _SHORT[outcome]
+            if result['diff'] or outcome in (Outcome.ERRORED, Outcome.XPASSED):
+                text = f'[{text}](#{anchor(name, case_id)})'
+                details.append(_detail(heading, scenario, name, result))
             row.append(text)
-        lines.append(f'| `{case_id}` | ' + ' | '.join(row) + ' |')
+        label = f'`{case_id}`'
+        if scenario_link:
+            label = f'[{label}]({scenario_link(case_id)})'
+        lines.append(f'| {label} | ' + ' | '.join(row) + ' |')
     if details:
-        lines += ['', '## Differences', '', *details]
+        lines += ['', f'{heading}# Differences', '', *details]
     return '\n'.join(lines) + '\n'
 
 
-def _detail(result: runner.Result) -> str:
-    parts = [f'### {cell(result.target)}: `{result.id}` {{#{_anchor(result)}}}', '']
-    parts.append(f'{cell(result.case.title)} ({_SHORT[result.outcome]})')
-    if result.reason:
-        link = f' ([upstream]({result.link}))' if result.link.startswith('https://') else ''
-        parts += ['', cell(result.reason) + link]
-    body = '\n\n'.join(str(m) for m in result.mismatches) or result.detail
+def _detail(
+    heading: str, scenario: Mapping[str, Any], target: str, result: Mapping[str, Any]
+) -> str:
+    case_id = scenario['id']
+    outcome = Outcome(result['outcome'])
+    parts = [f'{heading}## {cell(target)}: `{case_id}` {{#{anchor(target, case_id)}}}', '']
+    parts.append(f'{cell(scenario["title"])} ({_SHORT[outcome]})')
+    if result['reason']:
+        link = result['link']
+        upstream = f' ([upstream]({link}))' if link.startswith('https://') else ''
+        parts += ['', cell(result['reason']) + upstream]
+    body = result['diff'] or result.get('detail', '')
     if body:
-        parts += ['', '```text', body.replace('```', "'''"), '```']
+        parts += ['', fenced(body)]
     return '\n'.join(parts) + '\n'
