@@ -3,7 +3,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench docs browser clean
+
+# The site tests open the built site in a real headless Chromium (Debian's package).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,11 +22,21 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint browser
 	$(VENV)/bin/pytest
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo 'installing chromium for the site tests (apt-get install chromium)'; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Execute the notebooks that changed, refresh the matrix, and build the site into site/.
+docs: $(STAMP)
+	$(VENV)/bin/actionspec docs
 
 bench: $(STAMP)
 	$(VENV)/bin/actionspec bench
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info
+	rm -rf $(VENV) build dist site .cache src/*.egg-info

@@ -7,6 +7,7 @@ import fnmatch
 import json
 import os
 import pathlib
+import subprocess
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -241,6 +242,35 @@ def _matrix(args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(r.outcome.is_bad for r in results) else EXIT_OK
 
 
+def _docs(args: argparse.Namespace) -> int:
+    """Execute the notebooks that changed, refresh the matrix, build the site strictly."""
+    try:
+        from .site import build
+    except ImportError as e:
+        raise UsageError(
+            f'the docs tools are not installed ({e.name}): pip install "actionspec[docs]"'
+        ) from None
+    from .site import notebooks
+
+    root = pathlib.Path(args.root)
+    if not (root / 'mkdocs.yml').is_file():
+        raise UsageError(f'--root {args.root}: no mkdocs.yml there (run from the repository)')
+    try:
+        figures = build.build(
+            root,
+            everything=args.all,
+            site_dir=pathlib.Path(args.site_dir) if args.site_dir else None,
+        )
+    except notebooks.NotebookError as e:
+        print(f'actionspec docs: {e}', file=sys.stderr)
+        return EXIT_FAILED
+    except subprocess.CalledProcessError as e:
+        print(f'actionspec docs: mkdocs build --strict failed ({e.returncode})', file=sys.stderr)
+        return EXIT_FAILED
+    print(build.report(figures), end='')
+    return EXIT_OK
+
+
 def _write_atomically(path: pathlib.Path, text: str) -> None:
     tmp = path.with_name(f'.{path.name}.tmp')
     tmp.write_text(text, encoding='utf-8')
@@ -374,6 +404,14 @@ def parser() -> argparse.ArgumentParser:
     )
     _suite_options(mu)
     mu.set_defaults(func=_mutants)
+
+    d = sub.add_parser(
+        'docs', help='execute changed notebooks, refresh the matrix and build the site'
+    )
+    d.add_argument('--all', action='store_true', help='re-execute every notebook and the matrix')
+    d.add_argument('--root', default='.', metavar='DIR', help='the repository (default: .)')
+    d.add_argument('--site-dir', metavar='DIR', help='build the site here (default: site/)')
+    d.set_defaults(func=_docs)
 
     b = sub.add_parser('bench', help='measure the reference against ops.testing, side by side')
     b.add_argument('--quick', action='store_true', help='fewer repeats (for CI)')

@@ -99,7 +99,7 @@ def sequence_diagram(trace: trace_.Trace, *, title: str = '') -> str:
         lane = ids[entry.unit]
         label = _mermaid_text(entry.event)
         if entry.deferred:
-            label += ' (deferred)'
+            label += ' - deferred again'
         if entry.cause in (trace_.Cause.INVOCATION, trace_.Cause.RELATION_CHANGE):
             lines.append(f'    juju->>{lane}: {label}')
         else:

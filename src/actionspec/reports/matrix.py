@@ -10,8 +10,8 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..suite import runner
 from ..display import fenced
+from ..suite import runner
 from .markdown import cell
 
 Outcome = runner.Outcome
@@ -58,7 +58,7 @@ def as_data(results: Sequence[runner.Result], juju_version: str) -> dict[str, An
                         'reason': r.reason,
                         'link': r.link,
                         'diff': '\n\n'.join(str(m) for m in r.mismatches),
-                    **({'detail': r.detail} if r.detail else {}),
+                        **({'detail': r.detail} if r.detail else {}),
                     }
                     for name, r in cells.items()
                 },
@@ -101,7 +101,9 @@ def markdown_from_data(
     lines.append('|---' * (len(Outcome) + 1) + '|')
     for name in targets:
         totals = data['totals'][name]
-        lines.append(f'| {cell(name)} | ' + ' | '.join(str(totals[str(o)]) for o in Outcome) + ' |')
+        lines.append(
+            f'| {cell(name)} | ' + ' | '.join(str(totals[str(o)]) for o in Outcome) + ' |'
+        )
     lines += ['', '| scenario | ' + ' | '.join(cell(t) for t in targets) + ' |']
     lines.append('|---' * (len(targets) + 1) + '|')
     details: list[str] = []
