@@ -36,7 +36,7 @@ docs: $(STAMP)
 	$(VENV)/bin/actionspec docs
 
 bench: $(STAMP)
-	$(VENV)/bin/actionspec bench
+	$(VENV)/bin/actionspec bench --json docs/assets/bench.json
 
 clean:
 	rm -rf $(VENV) build dist site .cache src/*.egg-info

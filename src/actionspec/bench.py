@@ -1,4 +1,4 @@
-"""Side-by-side benchmarks: the reference against ops.testing, and fan-out cost.
+"""Side-by-side benchmarks: the reference against its peers, fan-out cost, the docs build.
 
 Every figure is measured in the same run, on the same charm behaviour (log one line, set
 one nested result), as the median of several repeats with the spread beside it. Ratios
@@ -8,10 +8,18 @@ are only ever taken between figures of the same run.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import gc
 import itertools
 import json
+import os
+import pathlib
+import platform
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -155,6 +163,37 @@ def _fanout(units: int, repeats: int) -> Figure:
     return Figure(name, statistics.median(samples), min(samples), max(samples), 'run')
 
 
+def _docs_figures(root: pathlib.Path, repeats: int, notes: list[str]) -> list[Figure]:
+    """Executing every notebook (copies, in a process pool) and a strict site build."""
+    from .site import notebooks
+
+    samples: dict[str, list[float]] = {'executing all notebooks': [], 'building the site': []}
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory(prefix='actionspec-bench-') as scratch:
+            copies = []
+            for path in notebooks.notebook_paths(root / 'notebooks'):
+                copies.append(pathlib.Path(shutil.copy(path, scratch)))
+            start = time.perf_counter()
+            notebooks.execute_all(copies)
+            samples['executing all notebooks'].append(time.perf_counter() - start)
+            command = [sys.executable, '-m', 'mkdocs', 'build', '--strict', '--quiet']
+            env = {**os.environ, 'NO_MKDOCS_2_WARNING': '1'}
+            start = time.perf_counter()
+            site = pathlib.Path(scratch) / 'site'
+            built = subprocess.run(
+                [*command, '--site-dir', str(site)], check=False, cwd=root, env=env
+            )
+            if built.returncode == 0:
+                samples['building the site'].append(time.perf_counter() - start)
+            else:
+                notes.append(f'the site did not build (mkdocs exit status {built.returncode})')
+    return [
+        Figure(name, statistics.median(s), min(s), max(s), 'run')
+        for name, s in samples.items()
+        if s
+    ]
+
+
 def ops_available() -> bool:
     try:
         import ops.testing  # noqa: F401
@@ -163,7 +202,48 @@ def ops_available() -> bool:
     return True
 
 
-def run(*, quick: bool = False) -> dict[str, Any]:
+# The goals the project set itself (issue "Performance"): name, figure, comparison, limit.
+GOALS: tuple[tuple[str, str, str, float], ...] = (
+    (
+        'reference at least 40x cheaper per action than Scenario',
+        'Scenario / reference, per action',
+        '>=',
+        40.0,
+    ),
+    ('fan-out to 10,000 units under 0.5 s', 'fan-out to 10000 units', '<', 0.5),
+    (
+        'fan-out cost linear in units (per-unit cost 10k vs 1k within 1.5x)',
+        'cost per unit, 10000 vs 1000 units',
+        '<=',
+        1.5,
+    ),
+    (
+        'ops target at most 25 ms per dispatched event',
+        'ops target: one dispatch, warm (fork)',
+        '<=',
+        0.025,
+    ),
+    ('whole suite on the reference under 1 s', 'whole suite on reference', '<', 1.0),
+    ('whole suite on the ops target under 20 s', 'whole suite on ops', '<', 20.0),
+    ('all notebooks executed under 15 s', 'executing all notebooks', '<', 15.0),
+    ('the site built under 10 s', 'building the site', '<', 10.0),
+)
+
+
+def verdicts(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each goal with the figure measured for it and whether it was met."""
+    values = {f['name']: f['median'] for f in result['figures']} | result['ratios']
+    out = []
+    for goal, figure, op, limit in GOALS:
+        value = values.get(figure)
+        met = None
+        if value is not None:
+            met = {'>=': value >= limit, '<': value < limit, '<=': value <= limit}[op]
+        out.append({'goal': goal, 'figure': figure, 'value': value, 'limit': limit, 'met': met})
+    return out
+
+
+def run(*, quick: bool = False, docs_root: pathlib.Path | None = None) -> dict[str, Any]:
     """Measure everything; return figures and the ratios taken between them."""
     repeats = 3 if quick else 7
     per_batch = 200 if quick else 1000
@@ -209,6 +289,10 @@ def run(*, quick: bool = False) -> dict[str, Any]:
         notes.append("ops.testing not installed: pip install 'actionspec[ops]' to compare")
 
     figures.extend(fan.values())
+    if docs_root is not None:
+        figures.extend(_docs_figures(docs_root, 1 if quick else 3, notes))
+    else:
+        notes.append('notebooks and site not measured: run from the repository (mkdocs.yml)')
     by_name = {f.name: f for f in figures}
     ratios: dict[str, float] = {}
     reference = by_name['reference: one action'].median
@@ -224,11 +308,20 @@ def run(*, quick: bool = False) -> dict[str, Any]:
         ratios[f'cost per unit, {large} vs {small} units'] = (fan[large].median / large) / (
             fan[small].median / small
         )
-    return {
+    result: dict[str, Any] = {
+        'measured': datetime.date.today().isoformat(),
+        'machine': {
+            'cpus': os.cpu_count(),
+            'python': platform.python_version(),
+            'system': platform.platform(terse=True),
+        },
+        'quick': quick,
         'figures': [f.as_dict() for f in figures],
         'ratios': ratios,
         'notes': notes,
     }
+    result['goals'] = verdicts(result)
+    return result
 
 
 def format_table(result: dict[str, Any]) -> str:
@@ -241,6 +334,10 @@ def format_table(result: dict[str, Any]) -> str:
         )
     lines.append('')
     lines.extend(f'{name:<52} {value:8.1f}x' for name, value in result['ratios'].items())
+    lines.append('')
+    for goal in result['goals']:
+        mark = {True: 'met', False: 'MISSED', None: 'not measured'}[goal['met']]
+        lines.append(f'{mark:>12}  {goal["goal"]}')
     lines.extend(result['notes'])
     return '\n'.join(lines)
 

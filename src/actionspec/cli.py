@@ -49,7 +49,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    result = bench.run(quick=args.quick)
+    root = pathlib.Path.cwd()
+    docs = root if (root / 'mkdocs.yml').is_file() and (root / 'notebooks').is_dir() else None
+    result = bench.run(quick=args.quick, docs_root=docs)
     print(bench.format_table(result))
     if args.json:
         _write_atomically(pathlib.Path(args.json), json.dumps(result, indent=2) + '\n')

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import io
 import sys
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from .. import trace
 from ..juju import context, process
@@ -65,15 +64,50 @@ class CharmMeta:
         return kinds
 
 
-def _byte_stream() -> io.TextIOWrapper:
-    return io.TextIOWrapper(io.BytesIO(), encoding='utf-8', write_through=True)
+class _Captured:
+    """A process's stdout or stderr for a charm run in this process: text and raw bytes
+    (`sys.stdout.buffer.write`) kept in the order written, read back as bytes. Only what
+    a charm uses of a text stream, to keep each dispatch cheap."""
+
+    __slots__ = ('_chunks', 'buffer')
+    encoding = 'utf-8'
+
+    def __init__(self) -> None:
+        self._chunks: list[str | bytes] = []
+        self.buffer = _RawSink(self._chunks)
+
+    def write(self, text: str) -> int:
+        self._chunks.append(text)
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        self._chunks.extend(lines)
+
+    def flush(self) -> None:
+        pass
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def written(self) -> bytes:
+        return b''.join(c.encode() if isinstance(c, str) else c for c in self._chunks)
 
 
-def _written(stream: io.TextIOWrapper) -> bytes:
-    stream.flush()
-    buffer = stream.buffer
-    assert isinstance(buffer, io.BytesIO)
-    return buffer.getvalue()
+class _RawSink:
+    __slots__ = ('_chunks',)
+
+    def __init__(self, chunks: list[str | bytes]) -> None:
+        self._chunks = chunks
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
 
 
 class InProcessCharm:
@@ -111,14 +145,14 @@ class InProcessCharm:
         record: process.Recorder,
     ) -> process.ProcessResult:
         # Text streams over bytes, as a process has: `sys.stdout.buffer` takes raw bytes.
-        out, err = _byte_stream(), _byte_stream()
+        out, err = _Captured(), _Captured()
         saved = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = out, err
         try:
             code = self._run(request, tools, record)
         finally:
             sys.stdout, sys.stderr = saved
-        return process.ProcessResult(code, _written(out), _written(err))
+        return process.ProcessResult(code, out.written(), err.written())
 
     def _run(
         self,

@@ -1,0 +1,68 @@
+"""MkDocs hooks (see mkdocs.yml): the generated pages join the hand-written ones.
+
+Nothing generated is written into `docs/`: the notebook pages, the catalogue, the
+matrix, the CLI reference and mermaid.js are handed to MkDocs in memory, so a plain
+`mkdocs build --strict` on a fresh clone builds the whole site.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from actionspec import cli
+from actionspec.site import convert, mermaid_js, notebooks, pages
+
+MATRIX = 'assets/conformance-matrix.json'
+BENCH = 'assets/bench.json'
+_state: dict[str, Any] = {}
+
+
+def _root(config: MkDocsConfig) -> pathlib.Path:
+    return pathlib.Path(config.config_file_path).resolve().parent
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    root = _root(config)
+    matrix_file = files.get_file_from_path(MATRIX)
+    if matrix_file is None:
+        raise PluginError(f'docs/{MATRIX} is missing: run `actionspec docs` to make it')
+    matrix = json.loads(pathlib.Path(matrix_file.abs_src_path or '').read_text(encoding='utf-8'))
+    _state['matrix'] = matrix
+
+    def add(uri: str, content: str | bytes) -> None:
+        files.append(File.generated(config, uri, content=content))
+
+    try:
+        add('assets/javascripts/mermaid.min.js', mermaid_js.script())
+    except mermaid_js.MermaidUnavailableError as e:
+        raise PluginError(str(e)) from None
+    for path in notebooks.notebook_paths(root / 'notebooks'):
+        nb = notebooks.read(path)
+        uri = f'notebooks/{path.stem}.md'
+        source = path.relative_to(root).as_posix()
+        add(uri, convert.to_markdown(nb, source=source, download=f'{path.stem}.ipynb'))
+        add(f'notebooks/{path.stem}.ipynb', path.read_bytes())
+    for uri, text in pages.catalogue(pages.load_suite(), matrix).items():
+        add(uri, text)
+    add('matrix.md', pages.matrix_page(matrix))
+    add('cli.md', pages.cli_page(cli.parser()))
+    bench_file = files.get_file_from_path(BENCH)
+    bench = None
+    if bench_file is not None:
+        bench = json.loads(pathlib.Path(bench_file.abs_src_path or '').read_text('utf-8'))
+    add('performance.md', pages.performance_page(bench))
+    return files
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    try:
+        return pages.expand_claims(markdown, page.file.src_uri, _state['matrix'])
+    except pages.UnknownScenarioError as e:
+        raise PluginError(str(e)) from None
