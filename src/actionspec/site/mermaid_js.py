@@ -17,8 +17,9 @@ import urllib.request
 
 VERSION = '11.17.2'
 TARBALL = f'https://registry.npmjs.org/mermaid/-/mermaid-{VERSION}.tgz'
-INTEGRITY = (
-    'sha512-V6K3C8EBdEsPFZXSKMJe6ppQOENxuHARr9GvHX4hh47lAbhMRD9qf4oEK7LoaRQxULMa80/qt5gHO73aCleBBg=='
+INTEGRITY = (  # the registry's `dist.integrity` for this version
+    'sha512-V6K3C8EBdEsPFZXSKMJe6ppQOENxuHARr9GvHX4hh47lAbhM'
+    'RD9qf4oEK7LoaRQxULMa80/qt5gHO73aCleBBg=='
 )
 MEMBER = 'package/dist/mermaid.min.js'
 

@@ -139,9 +139,7 @@ def _rule_order(rule: str) -> tuple[str, int]:
     return rule[0], int(rule[1:]) if rule[1:].isdigit() else 0
 
 
-def _area_page(
-    area: str, members: Sequence[scenario.Scenario], by_id: Mapping[str, Any]
-) -> str:
+def _area_page(area: str, members: Sequence[scenario.Scenario], by_id: Mapping[str, Any]) -> str:
     lines = [f'# {AREA_TITLES[area]}', '']
     for case in members:
         name = area_of(case.id)[1]
@@ -181,7 +179,7 @@ def matrix_page(matrix: Mapping[str, Any]) -> str:
     intro = (
         'Every scenario on every implementation, run by `actionspec matrix`. *known* marks '
         "a difference the target's expected-failure list names, with its reason and "
-        "upstream issue; *skip* means the implementation cannot observe what the scenario "
+        'upstream issue; *skip* means the implementation cannot observe what the scenario '
         'checks. Each difference links to what was expected and what was seen.\n'
     )
     body = matrix_.markdown_from_data(
@@ -206,7 +204,7 @@ def _columns(width: int) -> Iterator[None]:
 
 def cli_page(parser: argparse.ArgumentParser) -> str:
     """The CLI reference: the help of the program and of each command, as argparse prints it."""
-    lines = ['# Command line', '', 'Generated from the program\'s own `--help`.', '']
+    lines = ['# Command line', '', "Generated from the program's own `--help`.", '']
     with _columns(88):
         lines += [fenced(parser.format_help())]
         for action in parser._subparsers._group_actions if parser._subparsers else ():
@@ -281,14 +279,14 @@ def performance_page(bench: Mapping[str, Any] | None) -> str:
             f'| {_seconds(f["high"])} | {f["per"]} |'
         )
     lines += ['', '| ratio | value |', '|---|---|']
-    lines += [f'| {name} | {value:.1f}× |' for name, value in bench['ratios'].items()]
+    lines += [f'| {name} | {value:.1f}x |' for name, value in bench['ratios'].items()]
     if bench['notes']:
         lines += ['', *[f'- {note}' for note in bench['notes']]]
     return '\n'.join(lines) + '\n'
 
 
 def _shown(figure: str, value: float) -> str:
-    return f'{value:.1f}×' if figure[0].isupper() or figure.startswith('cost') else _seconds(value)
+    return f'{value:.1f}x' if figure[0].isupper() or figure.startswith('cost') else _seconds(value)
 
 
 def _seconds(seconds: float) -> str:
