@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
 import json
 import os
 import pathlib
+import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import yaml
@@ -139,7 +141,29 @@ def _run(args: argparse.Namespace) -> int:
     lists, list_problems = _expected_failures(args, chosen, cases)
     problems += list_problems
     progress = terminal.Progress(len(cases) * len(chosen))
-    results = runner.run(cases, chosen, args.juju_version, lists, progress)
+    results: list[runner.Result] = []
+
+    def record(result: runner.Result) -> None:
+        results.append(result)
+        progress(result)
+
+    try:
+        with _interruptible():
+            runner.run(cases, chosen, args.juju_version, lists, record)
+    except Interrupted as stop:
+        # Every result so far still reaches the reports, marked incomplete.
+        progress.finish()
+        print(terminal.summary(results, problems, verbose=args.verbose), end='')
+        print(f'interrupted by {stop.name} after {len(results)} results', file=sys.stderr)
+        for report in args.report or ():
+            reports.write(
+                pathlib.Path(report),
+                results,
+                problems,
+                juju_version=args.juju_version,
+                complete=False,
+            )
+        return 128 + stop.signum
     progress.finish()
     print(terminal.summary(results, problems, verbose=args.verbose), end='')
     for report in args.report or ():
@@ -147,6 +171,30 @@ def _run(args: argparse.Namespace) -> int:
     if problems:
         return EXIT_BAD_INPUT
     return EXIT_FAILED if any(r.outcome.is_bad for r in results) else EXIT_OK
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: stop running scenarios, keep what finished."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into `Interrupted` while the suite runs."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _list(args: argparse.Namespace) -> int:

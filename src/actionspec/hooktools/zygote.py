@@ -8,7 +8,7 @@ child runs the charm's `src/charm.py` as `__main__`, exits as an interpreter wou
 zygote reports its wait status. The next child is forked while the current one runs, so
 a dispatch does not wait for a fork.
 
-Run as `python -m actionspec.hooktools.zygote SOCKET`; it serves one connection at a time
+Run as `python -m actionspec.hooktools.zygote SOCKET OWNER_PID`; it serves one connection at a time
 and has no threads, so forking is safe.
 """
 
@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import runpy
+import shutil
 import socket
 import sys
 import traceback
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 MAX_REQUEST = 1 << 20
+ORPHAN_CHECK_SECONDS = 1.0  # how often an idle zygote checks that its owner lives
 
 
 def become_dispatch_process(
@@ -112,14 +114,32 @@ def _spare(listener: socket.socket) -> tuple[int, socket.socket]:
     return pid, ours
 
 
-def _serve(path: str) -> None:
+def _orphaned(owner: int, path: str) -> None:
+    """The process that started us is gone without closing us (killed, say, or a Jupyter
+    kernel shut down at once): remove its agent directory, as it would have, and exit.
+    The spare child sees its channel close and exits too."""
+    if os.getppid() == owner:
+        return
+    workdir = os.path.dirname(path)
+    if os.path.basename(workdir).startswith('actionspec-agent-'):
+        shutil.rmtree(workdir, ignore_errors=True)
+    os._exit(0)
+
+
+def _serve(path: str, owner: int) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(8)
+    listener.settimeout(ORPHAN_CHECK_SECONDS)
     spare = _spare(listener)
     print('ready', flush=True)
     while True:
-        conn, _ = listener.accept()
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            _orphaned(owner, path)
+            continue
+        conn.settimeout(None)
         with conn:
             data, fds = _receive(conn)
             pid, channel = spare
@@ -141,7 +161,7 @@ def main() -> None:
 
     from ..charm import ops_entry  # noqa: F401
 
-    _serve(sys.argv[1])
+    _serve(sys.argv[1], owner=int(sys.argv[2]))
 
 
 if __name__ == '__main__':
@@ -156,7 +176,7 @@ class Zygote:
 
         self.address = os.path.join(workdir, 'zygote.socket')
         self.proc = subprocess.Popen(
-            [sys.executable, '-m', 'actionspec.hooktools.zygote', self.address],
+            [sys.executable, '-m', 'actionspec.hooktools.zygote', self.address, str(os.getpid())],
             stdout=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             start_new_session=True,

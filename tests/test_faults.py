@@ -1,0 +1,195 @@
+"""Implementations that misbehave: the run goes on, each fault becomes an outcome with its
+reason, and nothing is left behind (processes, directories)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import jsonschema
+import pytest
+
+import actionspec
+from actionspec.suite import loader, runner
+from actionspec.suite.scenario import Side
+from actionspec.targets import ops_runtime
+
+ACTIONS = 'go: {}\n'
+
+
+def _charm(tmp_path: pathlib.Path, body: str) -> pathlib.Path:
+    """A charm directory whose dispatch is a shell script."""
+    charm = tmp_path / 'charm'
+    charm.mkdir()
+    (charm / 'metadata.yaml').write_text('name: odd\n')
+    (charm / 'actions.yaml').write_text(ACTIONS)
+    dispatch = charm / 'dispatch'
+    dispatch.write_text('#!/bin/sh\n' + textwrap.dedent(body))
+    dispatch.chmod(0o755)
+    return charm
+
+
+def _run(charm: pathlib.Path) -> actionspec.Task:
+    model = actionspec.Model(clock=actionspec.TickingClock())
+    ops_runtime.deploy_charm_dir(model, charm)
+    return model.run('odd/0', action='go').tasks[0]
+
+
+def _descendants() -> set[int]:
+    """Live processes whose parent chain reaches this test process."""
+    parents: dict[int, int] = {}
+    for entry in pathlib.Path('/proc').iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / 'stat').read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(')', 1)[1].split()
+            if fields[0] != 'Z':
+                parents[int(entry.name)] = int(fields[1])
+    found = set()
+    for pid in parents:
+        seen, cursor = 0, pid
+        while cursor in parents and seen < 64:
+            cursor, seen = parents[cursor], seen + 1
+            if cursor == os.getpid():
+                found.add(pid)
+                break
+    return found
+
+
+def test_a_hanging_dispatch_is_killed_at_the_time_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(ops_runtime, 'DISPATCH_TIMEOUT', 1.0)
+    before = _descendants()
+    charm = _charm(tmp_path, 'echo started\nsleep 60 &\nwait\n')
+    start = time.monotonic()
+    task = _run(charm)
+    assert time.monotonic() - start < 10
+    assert task.status == 'failed' and task.message == 'terminated'
+    assert task.results['stdout'] == 'started\n'
+    time.sleep(0.2)
+    assert _descendants() <= before  # the sleep in the background went with its group
+
+
+@pytest.mark.parametrize(
+    ('body', 'message', 'return_code'),
+    [
+        ('kill -SEGV $$\n', 'signal: segmentation fault', -1),
+        ('kill -ABRT $$\n', 'signal: aborted', -1),
+        ('exit 255\n', 'exit status 255', 255),
+        ('exit 3\n', 'exit status 3', 3),
+    ],
+)
+def test_signals_and_odd_exit_codes_fail_the_task_with_juju_words(
+    tmp_path, body, message, return_code
+):
+    task = _run(_charm(tmp_path, body))
+    assert (task.status, task.message, task.return_code) == ('failed', message, return_code)
+
+
+def test_a_flood_of_output_is_captured_whole(tmp_path):
+    size = 20_000_000
+    task = _run(_charm(tmp_path, f'head -c {size} /dev/zero | tr "\\0" x\necho done >&2\n'))
+    assert task.status == 'completed'
+    assert len(task.results['stdout']) == size
+    assert task.results['stderr'] == 'done\n'
+
+
+def test_a_hook_tool_called_wrongly_answers_as_juju_and_the_charm_decides(tmp_path):
+    body = """\
+        action-set 'Bad_Key=1'
+        echo "action-set exit $?"
+        action-get --format=nonsense
+        echo "action-get exit $?"
+        action-set good=1
+        """
+    task = _run(_charm(tmp_path, body))
+    assert task.status == 'completed'
+    assert task.results['good'] == '1'
+    assert task.results['stdout'] == 'action-set exit 2\naction-get exit 2\n'
+    assert 'must start and end with lowercase alphanumeric' in task.results['stderr']
+
+
+class _RaisingTarget:
+    """An adapter with a bug: it raises on one scenario."""
+
+    name = 'raising'
+    sides = frozenset({Side.CONTROLLER, Side.CHARM})
+    juju_versions = frozenset({'2.9', '3.6', '4.0'})
+
+    def __init__(self) -> None:
+        from actionspec.targets import reference
+
+        self._reference = reference.ReferenceTarget()
+
+    def observe(self, case, juju_version):
+        if case.id == 'fan-out/leader':
+            raise ZeroDivisionError('adapter bug')
+        return self._reference.observe(case, juju_version)
+
+
+def test_an_adapter_that_raises_errors_one_scenario_and_the_rest_run():
+    cases, _ = loader.load([loader.bundled_suite()])
+    chosen = [c for c in cases if c.id.startswith('fan-out/')]
+    results = runner.run(chosen, [_RaisingTarget()], '3.6', {})
+    errored = [r for r in results if r.outcome is runner.Outcome.ERRORED]
+    assert [r.id for r in errored] == ['fan-out/leader']
+    assert errored[0].reason == 'ZeroDivisionError: adapter bug'
+    assert 'Traceback' in errored[0].detail
+    assert all(r.outcome is runner.Outcome.PASSED for r in results if r not in errored)
+
+
+def test_sigterm_mid_run_writes_an_incomplete_report_and_exits_143(tmp_path):
+    report = tmp_path / 'report.json'
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            '-m',
+            'actionspec.cli',
+            'run',
+            '--target',
+            'ops',
+            '--report',
+            str(report),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)  # the ops target runs a scenario every ~30 ms: partway through the suite
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 128 + signal.SIGTERM, err
+    assert 'interrupted by SIGTERM' in err
+    data = json.loads(report.read_text())
+    schema = json.loads((loader.bundled_suite() / 'report.schema.json').read_text())
+    jsonschema.validate(data, schema)
+    assert data['complete'] is False
+    assert 0 < len(data['results']) < 124
+    assert not list(tmp_path.glob('.report.json.*'))  # no half-written file beside it
+
+
+def test_a_killed_owner_leaves_no_zygote_and_no_directory():
+    code = (
+        'import os\n'
+        'from actionspec.targets import ops_runtime\n'
+        'z = ops_runtime.shared_zygote()\n'
+        'print(os.path.dirname(z.address), z.proc.pid, flush=True)\n'
+        'os.kill(os.getpid(), 9)\n'
+    )
+    run = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=False)
+    assert run.returncode == -signal.SIGKILL
+    workdir, pid = run.stdout.split()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (
+        pathlib.Path(workdir).exists() or pathlib.Path(f'/proc/{pid}').exists()
+    ):
+        time.sleep(0.1)
+    assert not pathlib.Path(workdir).exists()
+    assert not pathlib.Path(f'/proc/{pid}').exists()
