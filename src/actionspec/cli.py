@@ -321,6 +321,43 @@ def _docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _fuzz(args: argparse.Namespace) -> int:
+    """Generated scenarios on the reference and a second target; print what disagrees."""
+    from .suite import fuzz
+
+    if args.examples < 1:
+        raise UsageError(f'--examples {args.examples}: must be at least 1')
+    first, second = _targets(['reference', args.against])
+    out = pathlib.Path(args.out) if args.out else None
+
+    def progress(done: int, found: int) -> None:
+        if sys.stderr.isatty():
+            print(
+                f'\r{done}/{args.examples} examples, {found} disagreements',
+                end='',
+                file=sys.stderr,
+            )
+
+    found = fuzz.run(args.examples, args.seed, first, second, progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    for number, item in enumerate(found, 1):
+        print(f'# disagreement {number}: {item.case_id}')
+        print(item.text, end='')
+        for mismatch in item.mismatches:
+            print('# ' + mismatch.replace('\n', '\n# '))
+        print()
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            _write_atomically(out / f'disagreement-{args.seed}-{number}.yaml', item.text)
+    print(
+        f'{args.examples} examples (seed {args.seed}), reference against {second.name}: '
+        f'{len(found)} disagreements',
+        file=sys.stderr,
+    )
+    return EXIT_FAILED if found else EXIT_OK
+
+
 def _write_atomically(path: pathlib.Path, text: str) -> None:
     tmp = path.with_name(f'.{path.name}.tmp')
     tmp.write_text(text, encoding='utf-8')
@@ -369,6 +406,29 @@ def _suite_options(p: argparse.ArgumentParser) -> None:
         metavar='GLOB',
         help='only scenarios whose id matches (repeatable)',
     )
+
+
+def _tool_commands(sub: Any) -> None:
+    """The commands for maintainers: differential fuzzing and the docs build."""
+    fz = sub.add_parser(
+        'fuzz',
+        help='differential fuzzing: generated scenarios on the reference and another target',
+    )
+    fz.add_argument('--examples', type=int, default=200, metavar='N', help='default: 200')
+    fz.add_argument('--seed', type=int, default=0, metavar='S', help='default: 0')
+    fz.add_argument(
+        '--against', default='ops', metavar='TARGET', help='the second target (default: ops)'
+    )
+    fz.add_argument('--out', metavar='DIR', help='also write each disagreement as a scenario file')
+    fz.set_defaults(func=_fuzz)
+
+    d = sub.add_parser(
+        'docs', help='execute changed notebooks, refresh the matrix and build the site'
+    )
+    d.add_argument('--all', action='store_true', help='re-execute every notebook and the matrix')
+    d.add_argument('--root', default='.', metavar='DIR', help='the repository (default: .)')
+    d.add_argument('--site-dir', metavar='DIR', help='build the site here (default: site/)')
+    d.set_defaults(func=_docs)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -455,13 +515,7 @@ def parser() -> argparse.ArgumentParser:
     _suite_options(mu)
     mu.set_defaults(func=_mutants)
 
-    d = sub.add_parser(
-        'docs', help='execute changed notebooks, refresh the matrix and build the site'
-    )
-    d.add_argument('--all', action='store_true', help='re-execute every notebook and the matrix')
-    d.add_argument('--root', default='.', metavar='DIR', help='the repository (default: .)')
-    d.add_argument('--site-dir', metavar='DIR', help='build the site here (default: site/)')
-    d.set_defaults(func=_docs)
+    _tool_commands(sub)
 
     b = sub.add_parser('bench', help='measure the reference against ops.testing, side by side')
     b.add_argument('--quick', action='store_true', help='fewer repeats (for CI)')

@@ -11,9 +11,11 @@ import dataclasses
 import functools
 import sys
 import traceback
+import typing
 from collections.abc import Iterable, Mapping
+from typing import Any
 
-from .. import trace
+from .. import errors, trace
 from ..juju import context, process
 from . import charm as charm_
 from . import framework as framework_
@@ -110,6 +112,30 @@ class _RawSink:
         pass
 
 
+class _ToolsAsOps:
+    """The hook tools as ops hands them to a charm: a refusal is a plain `ModelError`
+    whose text is the tool's stderr (ops/model.py `_ModelBackend._run`), not the
+    controller's own error type."""
+
+    __slots__ = ('_tools',)
+
+    def __init__(self, tools: context.HookTools) -> None:
+        self._tools = tools
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._tools, name)
+        if not callable(method):
+            return method
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except context.HookToolError as e:
+                raise errors.ModelError(str(e)) from e
+
+        return call
+
+
 class InProcessCharm:
     """A reference `Charm` subclass served as a `CharmRuntime`, in this process.
 
@@ -163,7 +189,7 @@ class InProcessCharm:
         framework = framework_.Framework(
             unit=request.unit,
             on=self.on,
-            tools=tools,
+            tools=typing.cast(context.HookTools, _ToolsAsOps(tools)),
             env=request.env,
             stored=self._stores.get(request.unit, ()),
             record=record,

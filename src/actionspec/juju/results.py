@@ -99,8 +99,12 @@ def add_captured_output(
 
 def captured_return_code(results: Mapping[str, Any]) -> int | None:
     """The process's exit status as stored in the results (`return-code`, or 2.9's `Code`);
-    None when there is none, or it is not a number."""
-    for key in ('return-code', 'Code'):
+    None when there is none, or it is not a number.
+
+    `Code` is looked at first: under 2.9 a charm may set a key of its own called
+    `return-code` (nothing is reserved there), while no charm can set `Code` under 3.x
+    (capitals break the key rule)."""
+    for key in ('Code', 'return-code'):
         if key in results:
             try:
                 return int(str(results[key]))

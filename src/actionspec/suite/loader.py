@@ -331,6 +331,11 @@ def load_file(path: Path, root: Path | None = None) -> scenario.Scenario:
     for part in scenario_id.split('/'):
         if not _ID_PART.match(part):
             raise ScenarioError(shown, 1, '', f'{part!r} cannot be part of a scenario id')
+    return load_text(text, shown, scenario_id)
+
+
+def load_text(text: str, shown: str, scenario_id: str) -> scenario.Scenario:
+    """Load a scenario from YAML text; `shown` names it in errors."""
     data, lines = _read_yaml(text, shown)
     if not isinstance(data, dict):
         raise ScenarioError(shown, 1, '', 'a scenario is a YAML mapping')
