@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from actionspec import errors
 from actionspec.juju import context, results, versions
 
 from .conftest import make_model
@@ -22,8 +23,12 @@ def _action_set(*calls: list[str], juju_version: str = '3.6') -> dict:
         for args in calls:
             try:
                 charm.framework.tools.action_set(args)
-            except context.HookToolError as e:
-                outcome.setdefault('errors', []).append((e.message, e.code))
+            except errors.ModelError as e:
+                # The charm sees ops' plain ModelError; the tool's own refusal is its cause.
+                refusal = e.__cause__
+                assert isinstance(refusal, context.HookToolError)
+                assert str(e) == f'ERROR {refusal.message}\n'
+                outcome.setdefault('errors', []).append((refusal.message, refusal.code))
 
     model = make_model(juju_version=juju_version, do_action=handler)
     task = model.run('db/0', action='do').tasks[0]

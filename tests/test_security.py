@@ -109,3 +109,18 @@ def test_notebook_renderings_escape_charm_text(tmp_path: pathlib.Path):
         assert '<script>' not in html and '<img' not in html and '<strong>' not in html
     # The diagram's labels are mermaid entity codes, not markup.
     assert '<' not in display.sequence_diagram(op.trace).split('participant', 1)[1]
+
+
+@pytest.mark.parametrize('name', ['../../../etc/passwd', 'fan-out/../../schema', '/etc/passwd'])
+def test_a_scenario_id_cannot_name_a_file_outside_the_suite(name, capsys):
+    from actionspec import cli
+
+    assert cli.main(['show', name]) == 2
+    assert 'root:' not in capsys.readouterr().out
+
+
+def test_scenario_ids_come_from_safe_path_parts(tmp_path):
+    bad = tmp_path / 'Bad Name.yaml'
+    bad.write_text(SCENARIO.replace("'", '"'))
+    with pytest.raises(loader.ScenarioError, match='cannot be part of a scenario id'):
+        loader.load_file(bad, tmp_path)
