@@ -329,8 +329,8 @@ def format_table(result: dict[str, Any]) -> str:
     lines = [f'{"measure":<40} {"median":>12} {"spread (min-max)":>24}  per']
     for f in result['figures']:
         lines.append(
-            f'{f["name"]:<40} {_human(f["median"]):>12} '
-            f'{_human(f["low"]) + " - " + _human(f["high"]):>24}  {f["per"]}'
+            f'{f["name"]:<40} {human_seconds(f["median"]):>12} '
+            f'{human_seconds(f["low"]) + " - " + human_seconds(f["high"]):>24}  {f["per"]}'
         )
     lines.append('')
     lines.extend(f'{name:<52} {value:8.1f}x' for name, value in result['ratios'].items())
@@ -342,7 +342,8 @@ def format_table(result: dict[str, Any]) -> str:
     return '\n'.join(lines)
 
 
-def _human(seconds: float) -> str:
+def human_seconds(seconds: float) -> str:
+    """A duration as a person reads it: 2.41 s, 3.40 ms, 63.2 µs."""
     if seconds >= 1:
         return f'{seconds:.2f} s'
     if seconds >= 1e-3:

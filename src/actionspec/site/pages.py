@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from .. import bench as bench_
 from ..display import fenced
 from ..reports import matrix as matrix_
 from ..suite import loader, scenario
@@ -275,8 +276,8 @@ def performance_page(bench: Mapping[str, Any] | None) -> str:
     lines.append('|---|---|---|---|---|')
     for f in bench['figures']:
         lines.append(
-            f'| {f["name"]} | {_seconds(f["median"])} | {_seconds(f["low"])} '
-            f'| {_seconds(f["high"])} | {f["per"]} |'
+            f'| {f["name"]} | {_time(f["median"])} | {_time(f["low"])} '
+            f'| {_time(f["high"])} | {f["per"]} |'
         )
     lines += ['', '| ratio | value |', '|---|---|']
     lines += [f'| {name} | {value:.1f}x |' for name, value in bench['ratios'].items()]
@@ -286,12 +287,8 @@ def performance_page(bench: Mapping[str, Any] | None) -> str:
 
 
 def _shown(figure: str, value: float) -> str:
-    return f'{value:.1f}x' if figure[0].isupper() or figure.startswith('cost') else _seconds(value)
+    return f'{value:.1f}x' if figure[0].isupper() or figure.startswith('cost') else _time(value)
 
 
-def _seconds(seconds: float) -> str:
-    if seconds >= 1:
-        return f'{seconds:.2f} s'
-    if seconds >= 1e-3:
-        return f'{seconds * 1e3:.2f} ms'
-    return f'{seconds * 1e6:.1f} µs'
+def _time(seconds: float) -> str:
+    return bench_.human_seconds(seconds)

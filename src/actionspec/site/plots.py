@@ -10,15 +10,9 @@ import html
 import math
 from collections.abc import Callable, Sequence
 
+from .. import bench
+
 _FONT = 'font-family="sans-serif" font-size="12" fill="currentColor"'
-
-
-def _human(seconds: float) -> str:
-    if seconds >= 1:
-        return f'{seconds:.2g} s'
-    if seconds >= 1e-3:
-        return f'{seconds * 1e3:.3g} ms'
-    return f'{seconds * 1e6:.3g} µs'
 
 
 def _decades(low: float, high: float) -> list[float]:
@@ -41,7 +35,7 @@ def bars(rows: Sequence[tuple[str, float]], *, title: str) -> str:
             f'<line x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" '
             f'y2="{height - 26}" stroke="currentColor" stroke-opacity="0.2"/>'
             f'<text x="{x(tick):.1f}" y="{height - 10}" text-anchor="middle" {_FONT}>'
-            f'{_human(tick)}</text>'
+            f'{_time(tick)}</text>'
         )
     for n, (name, value) in enumerate(rows):
         y = top + n * row_height
@@ -50,7 +44,7 @@ def bars(rows: Sequence[tuple[str, float]], *, title: str) -> str:
             f'{html.escape(name)}</text>'
             f'<rect x="{label_width}" y="{y + 3}" width="{x(value) - label_width:.1f}" '
             f'height="{row_height - 8}" fill="#7e56c2"/>'
-            f'<text x="{x(value) + 6:.1f}" y="{y + 15}" {_FONT}>{_human(value)}</text>'
+            f'<text x="{x(value) + 6:.1f}" y="{y + 15}" {_FONT}>{_time(value)}</text>'
         )
     return '\n'.join([*parts, '</svg>'])
 
@@ -83,7 +77,7 @@ def fan_out(points: Sequence[tuple[int, float]], *, title: str) -> str:
             f'<line x1="{left}" y1="{y(tick):.1f}" x2="{left + width}" y2="{y(tick):.1f}" '
             f'stroke="currentColor" stroke-opacity="0.2"/>'
             f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" {_FONT}>'
-            f'{_human(tick)}</text>'
+            f'{_time(tick)}</text>'
         )
     parts.append(
         f'<text x="{left + width / 2}" y="{top + plot_height + 38}" text-anchor="middle" '
@@ -95,7 +89,7 @@ def fan_out(points: Sequence[tuple[int, float]], *, title: str) -> str:
         parts.append(
             f'<circle cx="{x(units):.1f}" cy="{y(seconds):.1f}" r="4" fill="#7e56c2"/>'
             f'<text x="{x(units) + 8:.1f}" y="{y(seconds) - 6:.1f}" {_FONT}>'
-            f'{_human(seconds)}</text>'
+            f'{_time(seconds)}</text>'
         )
     last_x, last_y = x(linear[-1][0]), y(linear[-1][1])
     parts.append(f'<text x="{last_x + 8:.1f}" y="{last_y + 16:.1f}" {_FONT}>linear</text>')
@@ -119,3 +113,7 @@ def _open(width: float, height: float, title: str) -> str:
         f'<text x="0" y="16" font-family="sans-serif" font-size="14" font-weight="bold" '
         f'fill="currentColor">{html.escape(title)}</text>'
     )
+
+
+def _time(seconds: float) -> str:
+    return bench.human_seconds(seconds)
