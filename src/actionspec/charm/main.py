@@ -12,7 +12,7 @@ import functools
 import sys
 import traceback
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .. import errors, trace
@@ -71,12 +71,15 @@ class _Captured:
     (`sys.stdout.buffer.write`) kept in the order written, read back as bytes. Only what
     a charm uses of a text stream, to keep each dispatch cheap."""
 
-    __slots__ = ('_chunks', 'buffer')
+    __slots__ = ('_chunks',)
     encoding = 'utf-8'
 
     def __init__(self) -> None:
         self._chunks: list[str | bytes] = []
-        self.buffer = _RawSink(self._chunks)
+
+    @property
+    def buffer(self) -> _RawSink:
+        return _RawSink(self._chunks)
 
     def write(self, text: str) -> int:
         self._chunks.append(text)
@@ -95,6 +98,8 @@ class _Captured:
         return False
 
     def written(self) -> bytes:
+        if not self._chunks:
+            return b''
         return b''.join(c.encode() if isinstance(c, str) else c for c in self._chunks)
 
 
@@ -112,28 +117,30 @@ class _RawSink:
         pass
 
 
+def _as_ops(name: str) -> Callable[..., Any]:
+    def call(self: _ToolsAsOps, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(self.tools, name)(*args, **kwargs)
+        except context.HookToolError as e:
+            raise errors.ModelError(str(e)) from e
+
+    call.__name__ = name
+    return call
+
+
 class _ToolsAsOps:
     """The hook tools as ops hands them to a charm: a refusal is a plain `ModelError`
     whose text is the tool's stderr (ops/model.py `_ModelBackend._run`), not the
-    controller's own error type."""
+    controller's own error type. One method per hook tool, made once (below)."""
 
-    __slots__ = ('_tools',)
+    __slots__ = ('tools',)
 
     def __init__(self, tools: context.HookTools) -> None:
-        self._tools = tools
+        self.tools = tools
 
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._tools, name)
-        if not callable(method):
-            return method
 
-        def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return method(*args, **kwargs)
-            except context.HookToolError as e:
-                raise errors.ModelError(str(e)) from e
-
-        return call
+for _name in (n for n in vars(context.HookTools) if not n.startswith('_')):
+    setattr(_ToolsAsOps, _name, _as_ops(_name))
 
 
 class InProcessCharm:

@@ -8,6 +8,7 @@ juju/juju#21294 for `additionalProperties` defaulting to false in 4.0.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -33,6 +34,7 @@ _GoDraft4Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-ca
 
 # Keys Juju refuses inside a params schema (actions.go `prohibitedSchemaKeys`).
 _PROHIBITED_SCHEMA_KEYS = ('$ref', '$schema')
+_CHECKED_LIMIT = 256  # distinct param sets remembered per action
 
 
 class ActionsYamlError(ValueError):
@@ -56,6 +58,11 @@ class ActionSpec:
     _validators: dict[bool, jsonschema.protocols.Validator] = dataclasses.field(
         default_factory=dict, repr=False, compare=False
     )
+    # Params already checked, by profile and canonical JSON: validating is a pure function
+    # of the two, and the same invocation (often no params at all) comes back many times.
+    _checked: dict[tuple[bool, str], dict[str, Any]] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def validator(self, profile: versions.JujuProfile) -> jsonschema.protocols.Validator:
         """The validator for this action under `profile`, built once and kept."""
@@ -71,6 +78,18 @@ class ActionSpec:
         self, params: Mapping[str, Any], profile: versions.JujuProfile
     ) -> dict[str, Any]:
         """Validate `params`, then return them with the schema's defaults inserted (J7)."""
+        try:
+            key = (not profile.additional_properties_default, json.dumps(params, sort_keys=True))
+        except (TypeError, ValueError):
+            return self._check(params, profile)
+        checked = self._checked.get(key)
+        if checked is None:
+            checked = self._check(params, profile)
+            if len(self._checked) < _CHECKED_LIMIT:
+                self._checked[key] = checked
+        return copy_json(checked)
+
+    def _check(self, params: Mapping[str, Any], profile: versions.JujuProfile) -> dict[str, Any]:
         validator = self.validator(profile)
         if not validator.is_valid(params):
             errors = _go_errors(validator.iter_errors(params))
