@@ -193,3 +193,31 @@ def test_a_killed_owner_leaves_no_zygote_and_no_directory():
         time.sleep(0.1)
     assert not pathlib.Path(workdir).exists()
     assert not pathlib.Path(f'/proc/{pid}').exists()
+
+
+def test_sigkill_mid_run_still_leaves_a_valid_report_of_what_finished(tmp_path):
+    report = tmp_path / 'report.json'
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            '-m',
+            'actionspec.cli',
+            'run',
+            '--target',
+            'ops',
+            '--report',
+            str(report),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while not report.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    run.kill()
+    assert run.wait(timeout=30) == -signal.SIGKILL
+    data = json.loads(report.read_text())
+    schema = json.loads((loader.bundled_suite() / 'report.schema.json').read_text())
+    jsonschema.validate(data, schema)
+    assert data['complete'] is False and data['results']

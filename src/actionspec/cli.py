@@ -11,6 +11,7 @@ import pathlib
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -142,10 +143,24 @@ def _run(args: argparse.Namespace) -> int:
     problems += list_problems
     progress = terminal.Progress(len(cases) * len(chosen))
     results: list[runner.Result] = []
+    last_checkpoint = time.monotonic()
 
     def record(result: runner.Result) -> None:
+        nonlocal last_checkpoint
         results.append(result)
         progress(result)
+        # Even a run killed outright (SIGKILL, a CI timeout) leaves valid reports of
+        # what finished, marked incomplete: rewritten atomically every second or so.
+        if args.report and time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
+            for report in args.report:
+                reports.write(
+                    pathlib.Path(report),
+                    results,
+                    problems,
+                    juju_version=args.juju_version,
+                    complete=False,
+                )
+            last_checkpoint = time.monotonic()
 
     try:
         with _interruptible():
@@ -171,6 +186,9 @@ def _run(args: argparse.Namespace) -> int:
     if problems:
         return EXIT_BAD_INPUT
     return EXIT_FAILED if any(r.outcome.is_bad for r in results) else EXIT_OK
+
+
+CHECKPOINT_SECONDS = 1.0
 
 
 class Interrupted(BaseException):
