@@ -145,6 +145,16 @@ def _run(args: argparse.Namespace) -> int:
     results: list[runner.Result] = []
     last_checkpoint = time.monotonic()
 
+    def write_reports(*, complete: bool) -> None:
+        for report in args.report or ():
+            reports.write(
+                pathlib.Path(report),
+                results,
+                problems,
+                juju_version=args.juju_version,
+                complete=complete,
+            )
+
     def record(result: runner.Result) -> None:
         nonlocal last_checkpoint
         results.append(result)
@@ -152,14 +162,7 @@ def _run(args: argparse.Namespace) -> int:
         # Even a run killed outright (SIGKILL, a CI timeout) leaves valid reports of
         # what finished, marked incomplete: rewritten atomically every second or so.
         if args.report and time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
-            for report in args.report:
-                reports.write(
-                    pathlib.Path(report),
-                    results,
-                    problems,
-                    juju_version=args.juju_version,
-                    complete=False,
-                )
+            write_reports(complete=False)
             last_checkpoint = time.monotonic()
 
     try:
@@ -170,19 +173,11 @@ def _run(args: argparse.Namespace) -> int:
         progress.finish()
         print(terminal.summary(results, problems, verbose=args.verbose), end='')
         print(f'interrupted by {stop.name} after {len(results)} results', file=sys.stderr)
-        for report in args.report or ():
-            reports.write(
-                pathlib.Path(report),
-                results,
-                problems,
-                juju_version=args.juju_version,
-                complete=False,
-            )
+        write_reports(complete=False)
         return 128 + stop.signum
     progress.finish()
     print(terminal.summary(results, problems, verbose=args.verbose), end='')
-    for report in args.report or ():
-        reports.write(pathlib.Path(report), results, problems, juju_version=args.juju_version)
+    write_reports(complete=True)
     if problems:
         return EXIT_BAD_INPUT
     return EXIT_FAILED if any(r.outcome.is_bad for r in results) else EXIT_OK
