@@ -25,15 +25,16 @@ def test_generated_scenarios_are_valid_and_varied():
 
 
 def test_reference_and_ops_agree_on_a_small_sample():
-    found = fuzz.run(25, 0, targets.make('reference'), targets.make('ops'))
-    assert found == [], '\n'.join(d.text for d in found)
+    findings = fuzz.run(25, 0, targets.make('reference'), targets.make('ops'))
+    assert findings.not_covered == 0
+    assert findings.disagreements == [], '\n'.join(d.text for d in findings.disagreements)
 
 
 def test_a_disagreement_comes_back_small_and_reproduces():
     broken = next(m for m in mutants.MUTANTS if m.name == 'no-deferred-reemission')
     reference, ops = targets.make('reference'), targets.make('ops')
     with broken.patch():
-        found = fuzz.run(10, 0, reference, ops)
+        found = fuzz.run(10, 0, reference, ops).disagreements
     assert found
     first = found[0]
     assert any('deferred' in m or 'trace' in m for m in first.mismatches)
@@ -45,3 +46,10 @@ def test_a_disagreement_comes_back_small_and_reproduces():
     assert runner.run_one(case, ops, version).outcome is runner.Outcome.FAILED
     with broken.patch():
         assert runner.run_one(case, reference, version).outcome is runner.Outcome.PASSED
+
+
+def test_examples_a_target_cannot_observe_are_counted_apart():
+    harness = targets.make('ops-harness')  # cannot show other units, juju run output, ...
+    findings = fuzz.run(30, 5, targets.make('reference'), harness)
+    assert findings.not_covered > 0
+    assert findings.not_covered + len(findings.disagreements) <= 30

@@ -351,7 +351,8 @@ def _fuzz(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
 
-    found = fuzz.run(args.examples, args.seed, first, second, progress)
+    findings = fuzz.run(args.examples, args.seed, first, second, progress)
+    found = findings.disagreements
     if sys.stderr.isatty():
         print(file=sys.stderr)
     for number, item in enumerate(found, 1):
@@ -365,7 +366,7 @@ def _fuzz(args: argparse.Namespace) -> int:
             _write_atomically(out / f'disagreement-{args.seed}-{number}.yaml', item.text)
     print(
         f'{args.examples} examples (seed {args.seed}), reference against {second.name}: '
-        f'{len(found)} disagreements',
+        f'{len(found)} disagreements, {findings.not_covered} not covered by {second.name}',
         file=sys.stderr,
     )
     return EXIT_FAILED if found else EXIT_OK

@@ -33,6 +33,19 @@ KEYS = ('a', 'b', 'c-1', '2', 'stdout', 'stderr', 'Stdout', 'under_score', 'bad-
 HOOKS = ('update_status', 'config_changed')
 
 
+class NotCoveredError(Exception):
+    """The second target cannot observe this scenario: neither agreement nor not."""
+
+
+@dataclasses.dataclass
+class Findings:
+    """What a fuzzing run found: the disagreements, and how many examples the second
+    target could not observe (counted apart, never as agreement)."""
+
+    disagreements: list[Disagreement]
+    not_covered: int = 0
+
+
 @dataclasses.dataclass(frozen=True)
 class Disagreement:
     """A scenario the two targets disagree on, shrunk, and how they differ."""
@@ -165,7 +178,16 @@ def _disagreement(
     seen = first.observe(_case(data, case_id, None), version)
     expect = expectation(seen)
     case = _case(data, case_id, expect)
-    mismatches = compare.compare(case, second.observe(case, version))
+    if target.skip_reason(second, case, version):
+        raise NotCoveredError
+    try:
+        observed = second.observe(case, version)
+    except target.CannotObserve:
+        raise NotCoveredError from None
+    except Exception as e:  # a target that breaks disagrees, and says how
+        trouble = f'{type(e).__name__}: {e}'.splitlines()[0]
+        return expect, [compare.Mismatch('target', 'an observation', None, f'  {trouble}')]
+    mismatches = compare.compare(case, observed)
     return (expect, mismatches) if mismatches else None
 
 
@@ -224,7 +246,7 @@ def shrink(
                 if _disagreement(candidate, case_id, first, second):
                     data, changed = candidate, True
                     break
-            except loader.ScenarioError:
+            except (loader.ScenarioError, NotCoveredError):
                 continue
     return data
 
@@ -235,14 +257,19 @@ def run(
     first: target.Target,
     second: target.Target,
     progress: Callable[[int, int], None] | None = None,
-) -> list[Disagreement]:
+) -> Findings:
     """Generate `examples` scenarios from `seed`; every disagreement, shrunk, deduplicated."""
     rng = random.Random(seed)
     found: dict[str, Disagreement] = {}
+    not_covered = 0
     for n in range(examples):
         data = generate(rng)
         case_id = f'fuzz/seed-{seed}-{n}'
-        result = _disagreement(data, case_id, first, second)
+        try:
+            result = _disagreement(data, case_id, first, second)
+        except NotCoveredError:
+            not_covered += 1
+            result = None
         if result is not None:
             small = shrink(data, case_id, first, second)
             final = _disagreement(small, case_id, first, second)
@@ -251,4 +278,4 @@ def run(
             found.setdefault(text, Disagreement(case_id, text, tuple(str(m) for m in mismatches)))
         if progress:
             progress(n + 1, len(found))
-    return list(found.values())
+    return Findings(list(found.values()), not_covered)
