@@ -125,9 +125,14 @@ def test_params_pass_exactly_when_the_schema_holds_and_gain_only_defaults(given_
         assert checked == {**defaults, **given_params}
 
 
+# U+2028 and U+2029 are left out on purpose: yaml.v2, like libyaml, writes them raw inside
+# a single-quoted scalar, where any YAML reader folds a line break into a space, so Juju's
+# own output does not round-trip them either.
 yaml_tricky = st.one_of(
-    st.sampled_from(['yes', 'no', 'null', '1.0', '007', ': x', '- a', '#c', "'q'", '"', '']),
-    st.text(max_size=10),
+    st.sampled_from(
+        ['yes', 'no', 'null', '1.0', '007', ': x', '- a', '#c', "'q'", '"', '', '\x85', '😀']
+    ),
+    st.text(alphabet=st.characters(exclude_characters='\u2028\u2029'), max_size=10),
 )
 result_maps = st.dictionaries(
     good_segments,

@@ -151,9 +151,17 @@ def sorted_keys(mapping: Mapping[str, Any]) -> list[str]:
     return sorted(mapping, key=_GoKey)
 
 
+# Characters libyaml-in-Go does not count as printable but PyYAML (with allow_unicode)
+# does: NEL and everything beyond the Basic Multilingual Plane (yaml.v2 emitterc.go
+# `is_printable`). They make yaml.v2 fall back to a double-quoted scalar, escaped.
+_GO_UNPRINTABLE = re.compile('[\x85\U00010000-\U0010ffff]')
+
+
 def _scalar(text: str) -> yaml.ScalarEvent:
-    if '\n' in text:
-        style: str | None = '|'
+    if _GO_UNPRINTABLE.search(text):
+        style: str | None = '"'
+    elif '\n' in text:
+        style = '|'
     elif _needs_quotes(text):
         style = '"'
     else:
