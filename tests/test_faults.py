@@ -205,3 +205,28 @@ def test_sigkill_mid_run_still_leaves_a_valid_report_of_what_finished(tmp_path):
     run.communicate(timeout=30)
     assert run.returncode == -signal.SIGKILL
     assert _valid_incomplete_report(report)['results']
+
+
+@pytest.mark.parametrize(
+    ('script', 'code', 'sig', 'out'),
+    [
+        ('import sys; print("out"); sys.exit(3)', 3, None, b'out\n'),  # reports, then exits
+        ('raise ValueError("boom")', 1, None, b''),
+        ('import os; os._exit(5)', 5, None, b''),  # leaves without reporting: waited for
+        ('import os; os.closerange(3, 4096); print("out")', 0, None, b'out\n'),  # no channel
+        ('import os; print("out", flush=True); os.kill(os.getpid(), 9)', -1, 9, b'out\n'),
+    ],
+)
+def test_the_zygote_reports_each_way_a_dispatch_ends(tmp_path, script, code, sig, out):
+    from actionspec.hooktools import server, zygote
+
+    path = tmp_path / 'charm.py'
+    path.write_text(script + '\n')
+    z = zygote.Zygote(str(server.scratch_dir('actionspec-test-')))
+    try:
+        for _ in range(2):  # and the next dispatch is served as well
+            got, stdout, stderr, got_sig = z.run(str(path), 'dispatch', {}, str(tmp_path), 30.0)
+            assert (got, got_sig, stdout) == (code, sig, out), stderr
+    finally:
+        z.close()
+        os.rmdir(os.path.dirname(z.address))

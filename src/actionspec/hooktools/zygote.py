@@ -6,7 +6,9 @@ is a real, separate process, with the dispatch's own environment, working direct
 session and standard output and error (file descriptors passed over the socket). The
 child runs the charm's `src/charm.py` as `__main__`, exits as an interpreter would, and the
 zygote reports its wait status. The next child is forked while the current one runs, so
-a dispatch does not wait for a fork.
+a dispatch does not wait for a fork; and a child that ends normally reports its exit code
+just before `_exit`, so a dispatch does not wait for the kernel to tear the process down
+either (a child that dies otherwise is waited for).
 
 Run as `python -m actionspec.hooktools.zygote SOCKET OWNER_PID`; it serves one connection at a time
 and has no threads, so forking is safe.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import array
 import atexit
+import contextlib
 import json
 import logging
 import os
@@ -98,20 +101,41 @@ def _receive(channel: socket.socket) -> tuple[bytes, list[int]]:
     return data, list(fds)
 
 
-def _spare(listener: socket.socket) -> tuple[int, socket.socket]:
-    """Fork the next dispatch process ahead of time; it waits for its request."""
+def _spare(*zygote_sockets: socket.socket) -> tuple[int, socket.socket]:
+    """Fork the next dispatch process ahead of time; it waits for its request. It closes
+    its copies of the zygote's sockets: a dispatch holds only what is its own."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = os.fork()
     if pid == 0:
-        ours.close()
-        listener.close()
+        for sock in (ours, *zygote_sockets):
+            sock.close()
         data, fds = _receive(theirs)
-        theirs.close()
         if not data:  # the zygote went away
             os._exit(0)
-        os._exit(_child(json.loads(data), fds))
+        code = _child(json.loads(data), fds)
+        # Everything the dispatch does is done: only the teardown is left. (A charm that
+        # closed our channel is waited for instead.)
+        with contextlib.suppress(OSError):
+            theirs.sendall(b'%d\n' % code)
+        os._exit(code)
     theirs.close()
     return pid, ours
+
+
+def _wait_status(pid: int, channel: socket.socket) -> tuple[int, bool]:
+    """The child's wait status, and whether it is still to be reaped: its own report of
+    a normal exit, or, when it died without one, what waitpid says."""
+    reported = b''
+    while not reported.endswith(b'\n') and (chunk := channel.recv(16)):
+        reported += chunk
+    if reported.endswith(b'\n') and reported[:-1].isdigit():
+        return int(reported) << 8, True
+    return os.waitpid(pid, 0)[1], False
+
+
+def _reap(pids: list[int]) -> list[int]:
+    """Collect the children that have finished exiting; the ones still going."""
+    return [pid for pid in pids if os.waitpid(pid, os.WNOHANG)[0] == 0]
 
 
 def _orphaned(owner: int, path: str) -> None:
@@ -132,6 +156,7 @@ def _serve(path: str, owner: int) -> None:
     listener.listen(8)
     listener.settimeout(ORPHAN_CHECK_SECONDS)
     spare = _spare(listener)
+    exiting: list[int] = []  # children that reported their exit and are not reaped yet
     print('ready', flush=True)
     while True:
         try:
@@ -147,12 +172,15 @@ def _serve(path: str, owner: int) -> None:
                 channel.sendmsg(
                     [data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', fds))]
                 )
-            for fd in fds:
-                os.close(fd)
-            conn.sendall(json.dumps({'pid': pid}).encode() + b'\n')
-            spare = _spare(listener)  # forked while this dispatch runs
-            _, status = os.waitpid(pid, 0)
+                for fd in fds:
+                    os.close(fd)
+                conn.sendall(json.dumps({'pid': pid}).encode() + b'\n')
+                spare = _spare(listener, conn, channel)  # forked while this dispatch runs
+                exiting = _reap(exiting)
+                status, unreaped = _wait_status(pid, channel)
             conn.sendall(json.dumps({'status': status}).encode() + b'\n')
+            if unreaped:
+                exiting.append(pid)
 
 
 def main() -> None:
@@ -210,7 +238,8 @@ class Zygote:
                 try:
                     line = reader.readline()
                 except TimeoutError:
-                    os.killpg(pid, signal.SIGKILL)
+                    with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                        os.killpg(pid, signal.SIGKILL)
                     conn.settimeout(None)
                     line = reader.readline()
                 status = json.loads(line)['status']
