@@ -175,3 +175,38 @@ def test_python_client_speaks_the_same_protocol(agent: server.AgentServer) -> No
 
 def test_the_c_client_was_built_here() -> None:
     assert server.compiled_client() is not None or os.environ.get('ACTIONSPEC_NO_CC')
+
+
+@pytest.mark.parametrize(
+    ('request_bytes', 'error'),
+    [
+        (b'3:abc', 'netstring at byte 0 is cut short'),
+        (b'x:abc,', 'no netstring at byte 0'),
+        (b'5:ctx-1,9:is-leader,', 'not enough values to unpack'),
+        (b'5:ctx-1,9:is-leader,1:2,1:a,1:0,', 'wrong argument count'),
+        (b'5:ctx-1,2:\xff\xfe,1:0,1:0,', 'invalid start byte'),
+    ],
+)
+def test_a_malformed_request_gets_a_bad_request_answer(
+    agent: server.AgentServer, request_bytes: bytes, error: str
+) -> None:
+    import socket
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.connect(agent.address)
+        conn.sendall(request_bytes)
+        conn.shutdown(socket.SHUT_WR)
+        answer = b''.join(iter(lambda: conn.recv(4096), b''))
+    code, out, err = client.fields(answer)
+    assert (code, out) == (b'1', b'')
+    assert err.startswith(b'ERROR bad request: ') and error.encode() in err, err
+
+
+def test_the_agent_serves_calls_after_one_that_never_finishes(agent, monkeypatch) -> None:
+    import socket
+
+    monkeypatch.setattr(server, 'CALL_TIMEOUT', 0.5)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as stuck:
+        stuck.connect(agent.address)
+        stuck.sendall(b'5:ctx-1,')  # and never more
+        assert _call(agent, _context(), 'is-leader', '--format=json') == (0, 'true\n', '')

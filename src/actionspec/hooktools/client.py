@@ -15,12 +15,17 @@ def netstring(data: bytes) -> bytes:
 
 
 def fields(data: bytes) -> list[bytes]:
+    """The netstrings that make up `data`; ValueError if it is anything else."""
     found, pos = [], 0
     while pos < len(data):
-        colon = data.index(b':', pos)
-        size = int(data[pos:colon])
-        found.append(data[colon + 1 : colon + 1 + size])
-        pos = colon + 2 + size
+        colon = data.find(b':', pos, pos + 12)
+        if colon < 0 or not data[pos:colon].isdigit():
+            raise ValueError(f'no netstring at byte {pos}')
+        end = colon + 1 + int(data[pos:colon])
+        if data[end : end + 1] != b',':
+            raise ValueError(f'netstring at byte {pos} is cut short')
+        found.append(data[colon + 1 : end])
+        pos = end + 1
     return found
 
 

@@ -6,17 +6,18 @@ tool in the charm's process connects, and the call is run against that context.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import os
 import pathlib
 import shutil
-import socketserver
+import socket
 import stat
 import subprocess
 import sys
 import tempfile
 import threading
-from typing import Any
 
 from ..juju import context
 from . import client, commands
@@ -24,47 +25,29 @@ from . import client, commands
 TOOL_NAMES = tuple(commands.TOOLS)
 
 
-def _netstring(data: bytes) -> bytes:
-    return str(len(data)).encode() + b':' + data + b','
+# A caller that neither finishes its request nor reads its answer for this long is dropped,
+# so one broken hook tool cannot stop the others being served.
+CALL_TIMEOUT = 60.0
 
 
-def _read_netstring(stream: Any) -> bytes:
-    head = b''
-    while not head.endswith(b':'):
-        byte = stream.read(1)
-        if not byte or len(head) > 12:
-            raise ValueError('truncated request')
-        head += byte
-    size = int(head[:-1])
-    data: bytes = stream.read(size + 1)
-    if len(data) != size + 1 or not data.endswith(b','):
-        raise ValueError('malformed request')
-    return data[:-1]
-
-
-class _Handler(socketserver.StreamRequestHandler):
+def _answer(request: bytes, server: AgentServer) -> bytes:
     """One hook tool call. The protocol, in netstrings: the request is the context id, the
     tool, the argument count, the arguments, and stdin ("0", or "1" then the data); the
     answer is the exit code, stdout and stderr."""
-
-    server: AgentServer
-
-    def handle(self) -> None:
-        try:
-            context_id = _read_netstring(self.rfile).decode()
-            tool = _read_netstring(self.rfile).decode()
-            count = int(_read_netstring(self.rfile))
-            args = [os.fsdecode(_read_netstring(self.rfile)) for _ in range(count)]
-            stdin = _read_netstring(self.rfile)
-            text_in = stdin[1:].decode() if stdin[:1] == b'1' else None
-            result = self.server.call(context_id, tool, args, text_in)
-        except (ValueError, UnicodeDecodeError) as e:
-            result = commands.ToolResult('', f'ERROR bad request: {e}\n', 1)
-        self.wfile.write(
-            _netstring(str(result.code).encode())
-            + _netstring(result.stdout.encode())
-            + _netstring(result.stderr.encode())
+    try:
+        context_id, tool, count, *args, stdin = client.fields(request)
+        if not count.isdigit() or int(count) != len(args):
+            raise ValueError('wrong argument count')
+        text_in = stdin[1:].decode() if stdin[:1] == b'1' else None
+        result = server.call(
+            context_id.decode(), tool.decode(), [os.fsdecode(a) for a in args], text_in
         )
+    except ValueError as e:  # malformed netstrings, too few fields, or not UTF-8
+        result = commands.ToolResult('', f'ERROR bad request: {e}\n', 1)
+    return b''.join(
+        client.netstring(part.encode())
+        for part in (str(result.code), result.stdout, result.stderr)
+    )
 
 
 def scratch_dir(prefix: str) -> pathlib.Path:
@@ -75,10 +58,9 @@ def scratch_dir(prefix: str) -> pathlib.Path:
     return pathlib.Path(tempfile.mkdtemp(prefix=prefix, dir=base))
 
 
-class AgentServer(socketserver.UnixStreamServer):
-    """A unix socket and a directory of hook tools that talk to it."""
-
-    daemon_threads = True
+class AgentServer:
+    """A unix socket and a directory of hook tools that talk to it. Calls are served one
+    at a time, in a thread of their own, as a unit agent serves its one running hook."""
 
     def __init__(self) -> None:
         self.workdir = scratch_dir('actionspec-agent-')
@@ -86,12 +68,23 @@ class AgentServer(socketserver.UnixStreamServer):
         self.tools_dir = self.workdir / 'tools'
         self._contexts: dict[str, context.HookTools] = {}
         self._lock = threading.Lock()
-        super().__init__(self.address, _Handler)
+        self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._listener.bind(self.address)
+        self._listener.listen(64)
         self._install_tools()
-        self._thread = threading.Thread(
-            target=self.serve_forever, name='actionspec-agent', daemon=True
-        )
+        self._thread = threading.Thread(target=self._serve, name='actionspec-agent', daemon=True)
         self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:  # closed
+                return
+            with conn, contextlib.suppress(OSError):  # a caller that went away
+                conn.settimeout(CALL_TIMEOUT)
+                request = b''.join(iter(functools.partial(conn.recv, 65536), b''))
+                conn.sendall(_answer(request, self))
 
     def _install_tools(self) -> None:
         """A directory of hook tools: links to the C client, or to the Python one."""
@@ -127,8 +120,10 @@ class AgentServer(socketserver.UnixStreamServer):
         return commands.run(tool, args, stdin, tools)
 
     def close(self) -> None:
-        self.shutdown()
-        self.server_close()
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept
+        self._listener.close()
+        self._thread.join()
         for path in sorted(self.workdir.rglob('*'), reverse=True):
             path.unlink() if not path.is_dir() or path.is_symlink() else path.rmdir()
         self.workdir.rmdir()
