@@ -184,7 +184,10 @@ def _serve(path: str, owner: int) -> None:
 
 
 def main() -> None:
-    # Warm up: everything a scripted ops charm imports.
+    # Warm up: everything a scripted ops charm imports, and what runpy.run_path imports
+    # on every call.
+    import pkgutil  # noqa: F401
+
     import ops  # noqa: F401
 
     from ..charm import ops_entry  # noqa: F401
