@@ -230,3 +230,19 @@ def test_the_zygote_reports_each_way_a_dispatch_ends(tmp_path, script, code, sig
     finally:
         z.close()
         os.rmdir(os.path.dirname(z.address))
+
+
+def test_a_zygote_dispatch_has_exactly_its_own_environment(tmp_path, monkeypatch):
+    from actionspec.hooktools import server, zygote
+
+    monkeypatch.setenv('JUJU_RELATION', 'leaked-from-the-owner')  # the zygote inherits it
+    path = tmp_path / 'charm.py'
+    path.write_text('import json, os; print(json.dumps(dict(os.environ)))\n')
+    z = zygote.Zygote(str(server.scratch_dir('actionspec-test-')))
+    try:
+        env = {'JUJU_UNIT_NAME': 'db/0', 'PATH': '/usr/bin:/bin'}
+        _, out, err, _ = z.run(str(path), 'dispatch', env, str(tmp_path), 30.0)
+        assert json.loads(out) == env, err
+    finally:
+        z.close()
+        os.rmdir(os.path.dirname(z.address))

@@ -49,8 +49,12 @@ def become_dispatch_process(
     sys.stdout = open(1, 'w', closefd=False)  # noqa: SIM115
     sys.stderr = open(2, 'w', closefd=False)  # noqa: SIM115
     os.chdir(cwd)
-    os.environ.clear()
-    os.environ.update(env)
+    # Exactly `env`, changing only what differs (os.environ.clear() is quadratic).
+    for key in [key for key in os.environ if key not in env]:
+        del os.environ[key]
+    for key, value in env.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
     sys.argv = [argv0]
     # Exit handlers belong to the process that registered them: a forked child must not
     # run its parent's (which would, say, remove the parent's directories).
