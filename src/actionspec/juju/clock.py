@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import itertools
 from typing import Protocol
 
 
@@ -33,12 +32,12 @@ class TickingClock:
 
     start: datetime.datetime = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
     step: datetime.timedelta = datetime.timedelta(seconds=1)
-    _ticks: itertools.count[int] = dataclasses.field(
-        default_factory=itertools.count, repr=False, compare=False
-    )
+    _next: datetime.datetime | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def now(self) -> datetime.datetime:
-        return self.start + self.step * next(self._ticks)
+        moment = self.start if self._next is None else self._next
+        self._next = moment + self.step
+        return moment
 
 
 @dataclasses.dataclass

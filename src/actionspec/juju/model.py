@@ -405,7 +405,9 @@ class Model:
             }
         self._context_ids += 1
         env = base.copy()
-        env['JUJU_CONTEXT_ID'] = f'{unit.name}-{name}-{self._context_ids:032x}'
+        # Juju: "<unit>-<hook or action name>-<random int63>" (uniter/runner/context
+        # contextfactory.go `newId`); a counter here, so runs repeat exactly.
+        env['JUJU_CONTEXT_ID'] = f'{unit.name}-{name}-{self._context_ids}'
         env['JUJU_HOOK_NAME'] = '' if dispatch_path.startswith('actions/') else name
         env['JUJU_DISPATCH_PATH'] = dispatch_path
         return env
