@@ -44,6 +44,10 @@ class Figure:
         return dataclasses.asdict(self)
 
 
+def _figure(name: str, samples: list[float], per: str) -> Figure:
+    return Figure(name, statistics.median(samples), min(samples), max(samples), per)
+
+
 def _measure(name: str, batch: Callable[[], int], repeats: int, per: str = 'action') -> Figure:
     """Median seconds per item over `repeats` batches; `batch` returns its item count."""
     samples = []
@@ -52,7 +56,7 @@ def _measure(name: str, batch: Callable[[], int], repeats: int, per: str = 'acti
         start = time.perf_counter()
         count = batch()
         samples.append((time.perf_counter() - start) / count)
-    return Figure(name, statistics.median(samples), min(samples), max(samples), per)
+    return _figure(name, samples, per)
 
 
 def _reference_batch(count: int) -> Callable[[], int]:
@@ -100,35 +104,33 @@ def _harness_batch(count: int) -> Callable[[], int]:
     return batch
 
 
-def _ops_dispatch_batch(count: int, *, warm: bool) -> Callable[[], int]:
-    """One action per dispatch on the real ops runtime, forked from the zygote (warm) or
-    started from scratch (cold), with the benchmark's behaviour."""
+def _ops_dispatches(name: str, count: int, *, warm: bool) -> Figure:
+    """Each of `count` dispatches of one action on the real ops runtime, timed alone (a
+    dispatch is long enough to time on its own): forked from the zygote (warm) or started
+    from scratch (cold), with the benchmark's behaviour."""
+    from .hooktools import server
     from .targets import ops_runtime
 
     steps: dict[str, list[dict[str, object]]] = {
         'do_action': [{'log': 'working'}, {'set-results': {'answer': {'value': 1}}}]
     }
-    import shutil
-
-    from .hooktools import server
-
     zygote = ops_runtime.shared_zygote() if warm else None
-
-    def batch() -> int:
-        scratch = server.scratch_dir('actionspec-bench-')
-        source = ops_runtime.scripted_charm_dir(scratch, 'db', ACTIONS, (), (), steps)
-        charm = ops_runtime.CharmDirectory(source, zygote=zygote)
-        m = model.Model(clock=clock.TickingClock())
-        m.deploy('db', charm, actions=ACTIONS)
-        try:
-            for _ in range(count):
-                m.run('db/0', action='do')
-        finally:
-            charm.close()
-            shutil.rmtree(scratch, ignore_errors=True)
-        return count
-
-    return batch
+    scratch = server.scratch_dir('actionspec-bench-')
+    source = ops_runtime.scripted_charm_dir(scratch, 'db', ACTIONS, (), (), steps)
+    charm = ops_runtime.CharmDirectory(source, zygote=zygote)
+    m = model.Model(clock=clock.TickingClock())
+    m.deploy('db', charm, actions=ACTIONS)
+    samples = []
+    try:
+        m.run('db/0', action='do')  # the unit's charm directory is made on first use
+        for _ in range(count):
+            start = time.perf_counter()
+            m.run('db/0', action='do')
+            samples.append(time.perf_counter() - start)
+    finally:
+        charm.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return _figure(name, samples, 'dispatch')
 
 
 def _suite_seconds(name: str, repeats: int) -> Figure:
@@ -143,9 +145,7 @@ def _suite_seconds(name: str, repeats: int) -> Figure:
         start = time.perf_counter()
         runner.run(cases, [chosen], '3.6', listed)
         samples.append(time.perf_counter() - start)
-    return Figure(
-        f'whole suite on {name}', statistics.median(samples), min(samples), max(samples), 'run'
-    )
+    return _figure(f'whole suite on {name}', samples, 'run')
 
 
 def _fanout(units: int, repeats: int) -> Figure:
@@ -159,8 +159,7 @@ def _fanout(units: int, repeats: int) -> Figure:
         start = time.perf_counter()
         m.run(*targets, action='do')
         samples.append(time.perf_counter() - start)
-    name = f'fan-out to {units} units'
-    return Figure(name, statistics.median(samples), min(samples), max(samples), 'run')
+    return _figure(f'fan-out to {units} units', samples, 'run')
 
 
 def _docs_figures(root: pathlib.Path, repeats: int, notes: list[str]) -> list[Figure]:
@@ -187,11 +186,7 @@ def _docs_figures(root: pathlib.Path, repeats: int, notes: list[str]) -> list[Fi
                 samples['building the site'].append(time.perf_counter() - start)
             else:
                 notes.append(f'the site did not build (mkdocs exit status {built.returncode})')
-    return [
-        Figure(name, statistics.median(s), min(s), max(s), 'run')
-        for name, s in samples.items()
-        if s
-    ]
+    return [_figure(name, s, 'run') for name, s in samples.items() if s]
 
 
 def ops_available() -> bool:
@@ -265,19 +260,13 @@ def run(*, quick: bool = False, docs_root: pathlib.Path | None = None) -> dict[s
             _measure('ops.testing Harness: run_action', _harness_batch(per_batch), repeats)
         )
         figures.append(
-            _measure(
-                'ops target: one dispatch, warm (fork)',
-                _ops_dispatch_batch(5 if quick else 20, warm=True),
-                repeats,
-                'dispatch',
+            _ops_dispatches(
+                'ops target: one dispatch, warm (fork)', 20 if quick else 150, warm=True
             )
         )
         figures.append(
-            _measure(
-                'ops target: one dispatch, cold (exec)',
-                _ops_dispatch_batch(2 if quick else 5, warm=False),
-                3,
-                'dispatch',
+            _ops_dispatches(
+                'ops target: one dispatch, cold (exec)', 3 if quick else 15, warm=False
             )
         )
         if not quick:
