@@ -50,7 +50,7 @@ def test_console_script_reports_bad_arguments_with_status_2() -> None:
 def test_bench_measures_every_figure_side_by_side() -> None:
     result = bench.run(quick=True)
     names = [f['name'] for f in result['figures']]
-    assert names[0] == 'reference: one action'
+    assert names[:2] == [bench.CALIBRATION, 'reference: one action']
     assert 'ops.testing Scenario: Context.run' in names
     assert 'fan-out to 1000 units' in names
     assert 'Scenario / reference, per action' in result['ratios']

@@ -59,6 +59,23 @@ def _measure(name: str, batch: Callable[[], int], repeats: int, per: str = 'acti
     return _figure(name, samples, per)
 
 
+CALIBRATION = 'calibration: a fixed pure-Python loop'
+
+
+def _calibration(repeats: int) -> Figure:
+    """The same pure-Python work in every run: how fast the machine was this time. A
+    shared virtual machine's speed drifts by tens of percent between runs; comparing
+    this figure across runs tells drift from a change in the code."""
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        total = 0
+        for n in range(1_000_000):
+            total += n * n
+        samples.append(time.perf_counter() - start)
+    return _figure(CALIBRATION, samples, 'run')
+
+
 def _reference_batch(count: int) -> Callable[[], int]:
     def batch() -> int:
         m = model.Model(clock=clock.TickingClock())
@@ -247,7 +264,8 @@ def run(*, quick: bool = False, docs_root: pathlib.Path | None = None) -> dict[s
     sizes = (10, 100, 1000) if quick else (10, 100, 1000, 10000)
     fan = {units: _fanout(units, repeats) for units in sizes}
     figures: list[Figure] = [
-        _measure('reference: one action', _reference_batch(per_batch), repeats)
+        _calibration(repeats),
+        _measure('reference: one action', _reference_batch(per_batch), repeats),
     ]
     notes: list[str] = []
     if ops_available():

@@ -242,6 +242,10 @@ def performance_page(bench: Mapping[str, Any] | None) -> str:
         'every ratio is taken between figures of the same run. Reproduce with `make bench` '
         '(add `--json PATH` to `actionspec bench` for the raw data).',
         '',
+        'The machine is a shared two-core virtual machine whose speed drifts by tens of '
+        'percent from one run to the next. The first figure, a fixed pure-Python loop, says '
+        'how fast it was during this run: compare it before comparing runs.',
+        '',
         '## Goals',
         '',
         '| goal | measured | |',
