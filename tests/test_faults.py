@@ -9,6 +9,7 @@ import pathlib
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 
@@ -191,6 +192,7 @@ def test_a_killed_owner_leaves_no_zygote_and_no_directory():
     ):
         time.sleep(0.1)
     assert not pathlib.Path(workdir).exists()
+    assert not pathlib.Path(workdir).parent.exists()  # the owner's whole scratch root
     assert not pathlib.Path(f'/proc/{pid}').exists()
 
 
@@ -205,6 +207,35 @@ def test_sigkill_mid_run_still_leaves_a_valid_report_of_what_finished(tmp_path):
     run.communicate(timeout=30)
     assert run.returncode == -signal.SIGKILL
     assert _valid_incomplete_report(report)['results']
+    # What it had in scratch space goes with it: its orphaned zygote removes it.
+    deadline = time.monotonic() + 10
+    while _scratch_roots_of(run.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _scratch_roots_of(run.pid)
+
+
+def _scratch_roots_of(pid: int) -> list[pathlib.Path]:
+    bases = {pathlib.Path('/dev/shm'), pathlib.Path(tempfile.gettempdir())}
+    return [p for base in bases if base.is_dir() for p in base.glob(f'actionspec-{pid}-*')]
+
+
+def test_a_run_removes_what_killed_runs_left_in_scratch_space(tmp_path):
+    from actionspec.hooktools import scratch
+
+    gone = subprocess.Popen(['true'])  # a pid whose process has exited
+    gone.wait()
+    base = scratch.process_root().parent
+    left = base / f'actionspec-{gone.pid}-left'
+    (left / 'actionspec-units-x').mkdir(parents=True)
+    ours = scratch.process_root()
+    code = 'from actionspec.hooktools import scratch; print(scratch.process_root())'
+    fresh = subprocess.run(
+        [sys.executable, '-c', code], check=False, capture_output=True, text=True
+    )
+    assert fresh.returncode == 0, fresh.stderr
+    assert not left.exists()  # its process is gone
+    assert ours.exists()  # ours lives
+    assert not pathlib.Path(fresh.stdout.strip()).exists()  # removed at exit
 
 
 @pytest.mark.parametrize(
@@ -218,11 +249,11 @@ def test_sigkill_mid_run_still_leaves_a_valid_report_of_what_finished(tmp_path):
     ],
 )
 def test_the_zygote_reports_each_way_a_dispatch_ends(tmp_path, script, code, sig, out):
-    from actionspec.hooktools import server, zygote
+    from actionspec.hooktools import scratch, zygote
 
     path = tmp_path / 'charm.py'
     path.write_text(script + '\n')
-    z = zygote.Zygote(str(server.scratch_dir('actionspec-test-')))
+    z = zygote.Zygote(str(scratch.scratch_dir('actionspec-test-')))
     try:
         for _ in range(2):  # and the next dispatch is served as well
             got, stdout, stderr, got_sig = z.run(str(path), 'dispatch', {}, str(tmp_path), 30.0)
@@ -233,12 +264,12 @@ def test_the_zygote_reports_each_way_a_dispatch_ends(tmp_path, script, code, sig
 
 
 def test_a_zygote_dispatch_has_exactly_its_own_environment(tmp_path, monkeypatch):
-    from actionspec.hooktools import server, zygote
+    from actionspec.hooktools import scratch, zygote
 
     monkeypatch.setenv('JUJU_RELATION', 'leaked-from-the-owner')  # the zygote inherits it
     path = tmp_path / 'charm.py'
     path.write_text('import json, os; print(json.dumps(dict(os.environ)))\n')
-    z = zygote.Zygote(str(server.scratch_dir('actionspec-test-')))
+    z = zygote.Zygote(str(scratch.scratch_dir('actionspec-test-')))
     try:
         env = {'JUJU_UNIT_NAME': 'db/0', 'PATH': '/usr/bin:/bin'}
         _, out, err, _ = z.run(str(path), 'dispatch', env, str(tmp_path), 30.0)

@@ -125,15 +125,15 @@ def _ops_dispatches(name: str, count: int, *, warm: bool) -> Figure:
     """Each of `count` dispatches of one action on the real ops runtime, timed alone (a
     dispatch is long enough to time on its own): forked from the zygote (warm) or started
     from scratch (cold), with the benchmark's behaviour."""
-    from .hooktools import server
+    from .hooktools import scratch
     from .targets import ops_runtime
 
     steps: dict[str, list[dict[str, object]]] = {
         'do_action': [{'log': 'working'}, {'set-results': {'answer': {'value': 1}}}]
     }
     zygote = ops_runtime.shared_zygote() if warm else None
-    scratch = server.scratch_dir('actionspec-bench-')
-    source = ops_runtime.scripted_charm_dir(scratch, 'db', ACTIONS, (), (), steps)
+    workdir = scratch.scratch_dir('actionspec-bench-')
+    source = ops_runtime.scripted_charm_dir(workdir, 'db', ACTIONS, (), (), steps)
     charm = ops_runtime.CharmDirectory(source, zygote=zygote)
     m = model.Model(clock=clock.TickingClock())
     m.deploy('db', charm, actions=ACTIONS)
@@ -146,7 +146,7 @@ def _ops_dispatches(name: str, count: int, *, warm: bool) -> Figure:
             samples.append(time.perf_counter() - start)
     finally:
         charm.close()
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(workdir, ignore_errors=True)
     return _figure(name, samples, 'dispatch')
 
 

@@ -16,11 +16,10 @@ import socket
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 
 from ..juju import context
-from . import client, commands
+from . import client, commands, scratch
 
 TOOL_NAMES = tuple(commands.TOOLS)
 
@@ -50,20 +49,12 @@ def _answer(request: bytes, server: AgentServer) -> bytes:
     )
 
 
-def scratch_dir(prefix: str) -> pathlib.Path:
-    """A new private directory for a run's files, in memory when the system offers it:
-    a charm's state database commits on every dispatch, and a disk makes that slow."""
-    memory = pathlib.Path('/dev/shm')
-    base = str(memory) if memory.is_dir() and os.access(memory, os.W_OK) else None
-    return pathlib.Path(tempfile.mkdtemp(prefix=prefix, dir=base))
-
-
 class AgentServer:
     """A unix socket and a directory of hook tools that talk to it. Calls are served one
     at a time, in a thread of their own, as a unit agent serves its one running hook."""
 
     def __init__(self) -> None:
-        self.workdir = scratch_dir('actionspec-agent-')
+        self.workdir = scratch.scratch_dir('actionspec-agent-')
         self.address = str(self.workdir / 'agent.socket')
         self.tools_dir = self.workdir / 'tools'
         self._contexts: dict[str, context.HookTools] = {}

@@ -30,6 +30,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from . import scratch
+
 MAX_REQUEST = 1 << 20
 ORPHAN_CHECK_SECONDS = 1.0  # how often an idle zygote checks that its owner lives
 
@@ -144,13 +146,13 @@ def _reap(pids: list[int]) -> list[int]:
 
 def _orphaned(owner: int, path: str) -> None:
     """The process that started us is gone without closing us (killed, say, or a Jupyter
-    kernel shut down at once): remove its agent directory, as it would have, and exit.
+    kernel shut down at once): remove its scratch space, as it would have, and exit.
     The spare child sees its channel close and exits too."""
     if os.getppid() == owner:
         return
-    workdir = os.path.dirname(path)
-    if os.path.basename(workdir).startswith('actionspec-agent-'):
-        shutil.rmtree(workdir, ignore_errors=True)
+    root = scratch.owners_root(path, owner)
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)
     os._exit(0)
 
 
@@ -169,7 +171,9 @@ def _serve(path: str, owner: int) -> None:
             _orphaned(owner, path)
             continue
         conn.settimeout(None)
-        with conn:
+        # An owner killed mid-dispatch breaks the connection: the next accept's time
+        # limit then finds it gone.
+        with conn, contextlib.suppress(OSError):
             data, fds = _receive(conn)
             pid, channel = spare
             with channel:

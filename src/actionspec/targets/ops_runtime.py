@@ -22,7 +22,7 @@ import yaml
 
 from .. import trace
 from ..charm import scripted
-from ..hooktools import server
+from ..hooktools import scratch, server
 from ..hooktools import zygote as zygote_
 from ..juju import context, model, process, versions
 from ..suite import scenario as scenario_
@@ -61,7 +61,7 @@ class CharmDirectory:
         self.zygote = zygote
         # The handle path ops gives the charm (its class name), for seeded notices.
         self.observer = SCRIPTED_CHARM_CLASS
-        self.workdir = server.scratch_dir('actionspec-units-')
+        self.workdir = scratch.scratch_dir('actionspec-units-')
         # Removed on close(), or when the object goes, or at exit: never left behind.
         self._cleanup = weakref.finalize(self, shutil.rmtree, self.workdir, True)
         self.notes: list[dict[str, dict[str, list[Any]]]] = []
@@ -233,7 +233,7 @@ class ForkedOpsCharm(CharmDirectory):
         peers: tuple[str, ...] = (),
         name: str = 'charm',
     ) -> None:
-        self._sources = server.scratch_dir('actionspec-charm-')
+        self._sources = scratch.scratch_dir('actionspec-charm-')
         source = scripted_charm_dir(self._sources, name, actions, endpoints, peers, {})
         (source / 'actionspec-steps.json').unlink()
         super().__init__(source)
@@ -406,7 +406,7 @@ class CharmTarget:
 
     def observe(self, case: scenario_.Scenario, juju_version: str) -> target.Observation:
         charms: list[CharmDirectory] = []
-        sources = server.scratch_dir('actionspec-charms-')
+        sources = scratch.scratch_dir('actionspec-charms-')
 
         def charm_for(app: scenario_.AppSpec) -> CharmDirectory:
             steps = {
