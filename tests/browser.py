@@ -7,12 +7,15 @@ that needs the network shows it by failing.
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.server
 import itertools
 import json
+import os
 import pathlib
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -124,6 +127,8 @@ def chromium() -> Iterator[Page]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its helpers too, so all of them can be ended
+            env={**os.environ, 'TMPDIR': profile},  # its own scratch files go with the profile
         )
         try:
             assert process.stderr is not None
@@ -144,9 +149,20 @@ def chromium() -> Iterator[Page]:
             finally:
                 page.close()
         finally:
-            process.terminate()
+            _end_group(process)
+
+
+def _end_group(process: subprocess.Popen[str]) -> None:
+    """End Chromium and every helper it started, and wait until all are gone: a helper
+    still writing to the profile would make removing it fail."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            process.poll()  # reap the leader; its helpers are reaped by init
             try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
