@@ -277,3 +277,26 @@ def test_a_zygote_dispatch_has_exactly_its_own_environment(tmp_path, monkeypatch
     finally:
         z.close()
         os.rmdir(os.path.dirname(z.address))
+
+
+def test_a_zygote_whose_spare_was_killed_serves_the_next_dispatch(tmp_path):
+    from actionspec.hooktools import scratch, zygote
+
+    path = tmp_path / 'charm.py'
+    path.write_text('print("out")\n')
+    z = zygote.Zygote(str(scratch.scratch_dir('actionspec-test-')))
+    try:
+        children = pathlib.Path(f'/proc/{z.proc.pid}/task/{z.proc.pid}/children')
+        for _ in range(50):  # the spare is forked as the zygote starts
+            spares = [int(pid) for pid in children.read_text().split()]
+            if spares:
+                break
+            time.sleep(0.1)
+        os.kill(spares[0], signal.SIGKILL)
+        time.sleep(0.2)
+        with pytest.raises(RuntimeError, match='could not start the dispatch process'):
+            z.run(str(path), 'dispatch', {}, str(tmp_path), 30.0)
+        assert z.run(str(path), 'dispatch', {}, str(tmp_path), 30.0)[:2] == (0, b'out\n')
+    finally:
+        z.close()
+        os.rmdir(os.path.dirname(z.address))

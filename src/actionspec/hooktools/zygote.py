@@ -173,9 +173,10 @@ def _serve(path: str, owner: int) -> None:
         conn.settimeout(None)
         # An owner killed mid-dispatch breaks the connection: the next accept's time
         # limit then finds it gone.
+        used = spare
         with conn, contextlib.suppress(OSError):
             data, fds = _receive(conn)
-            pid, channel = spare
+            pid, channel = used
             with channel:
                 channel.sendmsg(
                     [data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', fds))]
@@ -189,6 +190,9 @@ def _serve(path: str, owner: int) -> None:
             conn.sendall(json.dumps({'status': status}).encode() + b'\n')
             if unreaped:
                 exiting.append(pid)
+        if spare is used and used[1].fileno() == -1:  # broke off before forking the next
+            exiting.append(used[0])
+            spare = _spare(listener)
 
 
 def main() -> None:
@@ -244,7 +248,10 @@ class Zygote:
                     [json.dumps(request).encode()], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)]
                 )
                 reader = conn.makefile('rb')
-                pid = json.loads(reader.readline())['pid']
+                started = reader.readline()
+                if not started:
+                    raise RuntimeError('the zygote could not start the dispatch process')
+                pid = json.loads(started)['pid']
                 conn.settimeout(timeout)
                 try:
                     line = reader.readline()
