@@ -51,7 +51,7 @@ def _call(
         if tool_path:
             command = [sys.executable, '-IS', tool_path, *argv[1:]]
         done = subprocess.run(
-            command, env=env, input=stdin, capture_output=True, text=True, check=False
+            command, env=env, input=stdin, capture_output=True, text=True, check=False, timeout=30
         )
     finally:
         agent.unregister('ctx-1')

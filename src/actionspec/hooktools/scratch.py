@@ -21,9 +21,11 @@ _ROOT_NAME = re.compile(r'^actionspec-(\d+)-[^/]+$')
 _roots: dict[int, pathlib.Path] = {}  # by pid: a forked child makes its own
 
 
-def _base() -> str | None:
+def _base() -> pathlib.Path:
     memory = pathlib.Path('/dev/shm')
-    return str(memory) if memory.is_dir() and os.access(memory, os.W_OK) else None
+    if memory.is_dir() and os.access(memory, os.W_OK):
+        return memory
+    return pathlib.Path(tempfile.gettempdir())
 
 
 def _alive(pid: int) -> bool:
@@ -32,7 +34,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process
-        return True
+        pass
     return True
 
 
@@ -50,7 +52,7 @@ def process_root() -> pathlib.Path:
     root = _roots.get(pid)
     if root is None:
         base = _base()
-        _sweep(pathlib.Path(base or tempfile.gettempdir()))
+        _sweep(base)
         root = _roots[pid] = pathlib.Path(tempfile.mkdtemp(prefix=f'actionspec-{pid}-', dir=base))
         atexit.register(_remove_root, pid)
     return root
