@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import actionspec
+from actionspec import charmmeta
 from actionspec.charm import charm as charm_
 from actionspec.charm import main
 
@@ -23,7 +24,7 @@ from .conftest import make_model
     ],
 )
 def test_event_name_from_dispatch_path(path: str, event: str) -> None:
-    assert main.event_name(path) == event
+    assert charmmeta.event_name(path) == event
 
 
 def test_hyphenated_action_emits_underscored_event() -> None:
@@ -35,7 +36,7 @@ def test_hyphenated_action_emits_underscored_event() -> None:
 
 
 def test_charm_events_have_no_hyphenated_or_foo_event_names() -> None:
-    on = main.CharmMeta(actions=('snapshot-database',)).event_kinds()
+    on = main.event_kinds(charmmeta.CharmMeta(actions={'snapshot-database': {}}))
     assert 'snapshot_database_action' in on
     assert 'snapshot-database_action' not in on
     assert 'snapshot_database_event' not in on

@@ -17,9 +17,9 @@ import jsonschema
 import pytest
 
 import actionspec
+from actionspec.launch import charmdir, processes
 from actionspec.suite import loader, runner
 from actionspec.suite.scenario import Side
-from actionspec.targets import ops_runtime
 
 ACTIONS = 'go: {}\n'
 
@@ -38,7 +38,7 @@ def _charm(tmp_path: pathlib.Path, body: str) -> pathlib.Path:
 
 def _run(charm: pathlib.Path) -> actionspec.Task:
     model = actionspec.Model(clock=actionspec.TickingClock())
-    ops_runtime.deploy_charm_dir(model, charm)
+    charmdir.deploy_charm_dir(model, charm)
     return model.run('odd/0', action='go').tasks[0]
 
 
@@ -66,7 +66,7 @@ def _descendants() -> set[int]:
 
 
 def test_a_hanging_dispatch_is_killed_at_the_time_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(ops_runtime, 'DISPATCH_TIMEOUT', 1.0)
+    monkeypatch.setattr(processes, 'DISPATCH_TIMEOUT', 1.0)
     before = _descendants()
     charm = _charm(tmp_path, 'echo started\nsleep 60 &\nwait\n')
     start = time.monotonic()
@@ -220,7 +220,7 @@ def _scratch_roots_of(pid: int) -> list[pathlib.Path]:
 
 
 def test_a_run_removes_what_killed_runs_left_in_scratch_space(tmp_path):
-    from actionspec.hooktools import scratch
+    from actionspec.launch import scratch
 
     gone = subprocess.Popen(['true'])  # a pid whose process has exited
     gone.wait()
@@ -228,7 +228,7 @@ def test_a_run_removes_what_killed_runs_left_in_scratch_space(tmp_path):
     left = base / f'actionspec-{gone.pid}-left'
     (left / 'actionspec-units-x').mkdir(parents=True)
     ours = scratch.process_root()
-    code = 'from actionspec.hooktools import scratch; print(scratch.process_root())'
+    code = 'from actionspec.launch import scratch; print(scratch.process_root())'
     fresh = subprocess.run(
         [sys.executable, '-c', code], check=False, capture_output=True, text=True
     )
@@ -249,7 +249,7 @@ def test_a_run_removes_what_killed_runs_left_in_scratch_space(tmp_path):
     ],
 )
 def test_the_zygote_reports_each_way_a_dispatch_ends(tmp_path, script, code, sig, out):
-    from actionspec.hooktools import scratch, zygote
+    from actionspec.launch import scratch, zygote
 
     path = tmp_path / 'charm.py'
     path.write_text(script + '\n')
@@ -264,7 +264,7 @@ def test_the_zygote_reports_each_way_a_dispatch_ends(tmp_path, script, code, sig
 
 
 def test_a_zygote_dispatch_has_exactly_its_own_environment(tmp_path, monkeypatch):
-    from actionspec.hooktools import scratch, zygote
+    from actionspec.launch import scratch, zygote
 
     monkeypatch.setenv('JUJU_RELATION', 'leaked-from-the-owner')  # the zygote inherits it
     path = tmp_path / 'charm.py'
@@ -280,7 +280,7 @@ def test_a_zygote_dispatch_has_exactly_its_own_environment(tmp_path, monkeypatch
 
 
 def test_a_zygote_whose_spare_was_killed_serves_the_next_dispatch(tmp_path):
-    from actionspec.hooktools import scratch, zygote
+    from actionspec.launch import scratch, zygote
 
     path = tmp_path / 'charm.py'
     path.write_text('print("out")\n')

@@ -8,7 +8,8 @@ import random
 import yaml
 
 from actionspec import targets
-from actionspec.suite import fuzz, loader, mutants, runner
+from actionspec.suite import fuzz, loader, runner
+from actionspec.targets import mutants
 
 
 def test_generated_scenarios_are_valid_and_varied():

@@ -15,13 +15,14 @@ import pytest
 
 from actionspec.hooktools import client, server
 from actionspec.juju import context
+from actionspec.launch import charmdir, scratch
 
 from .conftest import make_model
 
 
 @pytest.fixture(scope='module')
 def agent() -> Iterator[server.AgentServer]:
-    running = server.AgentServer()
+    running = server.AgentServer(scratch.scratch_dir('actionspec-agent-'))
     yield running
     running.close()
 
@@ -149,7 +150,7 @@ def test_relation_set_reads_a_file_from_stdin_and_relation_get_sees_it(
 
 def test_tool_outside_an_agent_context() -> None:
     env = {'PATH': '/usr/bin:/bin'}
-    agent = server.shared()
+    agent = charmdir.shared_agent()
     done = subprocess.run(
         [str(agent.tools_dir / 'is-leader')], env=env, capture_output=True, text=True, check=False
     )

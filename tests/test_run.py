@@ -357,9 +357,10 @@ def test_relation_changed_event_names_the_remote_unit() -> None:
 
 
 def charm_runtime(**handlers):
+    from actionspec import charmmeta
     from actionspec.charm import main
 
-    return main.InProcessCharm(charm_with(**handlers), main.CharmMeta(endpoints=('db',)))
+    return main.InProcessCharm(charm_with(**handlers), charmmeta.CharmMeta(requires=('db',)))
 
 
 # J11 -----------------------------------------------------------------------------------

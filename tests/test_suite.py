@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 
 from actionspec import cli, reports
-from actionspec.suite import compare, loader, mutants, runner, scenario, target, xfail
-from actionspec.targets import reference
+from actionspec.suite import compare, loader, runner, scenario, target, xfail
+from actionspec.targets import mutants, reference
 
 SUITE = loader.bundled_suite()
 PROMISED_AREAS = (

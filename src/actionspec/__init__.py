@@ -20,8 +20,9 @@ from .charm.charm import (
 )
 from .charm.framework import EventBase, Framework
 from .juju.clock import SystemClock, TickingClock
-from .juju.model import Model, RunError
+from .juju.model import RunError
 from .juju.operation import Operation, Task, TaskStatus
+from .runtimes import Model
 from .trace import Cause, Trace, TraceEntry
 
 __all__ = [

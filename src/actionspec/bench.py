@@ -24,8 +24,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import examples
-from .juju import clock, model
+from . import charmmeta, examples, runtimes
+from .juju import actions as actions_
+from .juju import clock
 
 ACTIONS = {'do': {'params': {'n': {'type': 'integer', 'default': 1}}}}
 
@@ -78,7 +79,7 @@ def _calibration(repeats: int) -> Figure:
 
 def _reference_batch(count: int) -> Callable[[], int]:
     def batch() -> int:
-        m = model.Model(clock=clock.TickingClock())
+        m = runtimes.Model(clock=clock.TickingClock())
         m.deploy('db', examples.BenchCharm, actions=ACTIONS)
         for _ in range(count):
             m.run('db/0', action='do')
@@ -125,7 +126,8 @@ def _ops_dispatches(name: str, count: int, *, warm: bool) -> Figure:
     """Each of `count` dispatches of one action on the real ops runtime, timed alone (a
     dispatch is long enough to time on its own): forked from the zygote (warm) or started
     from scratch (cold), with the benchmark's behaviour."""
-    from .hooktools import scratch
+    from .launch import scratch
+    from .suite import contract
     from .targets import ops_runtime
 
     steps: dict[str, list[dict[str, object]]] = {
@@ -133,9 +135,10 @@ def _ops_dispatches(name: str, count: int, *, warm: bool) -> Figure:
     }
     zygote = ops_runtime.shared_zygote() if warm else None
     workdir = scratch.scratch_dir('actionspec-bench-')
-    source = ops_runtime.scripted_charm_dir(workdir, 'db', ACTIONS, (), (), steps)
-    charm = ops_runtime.CharmDirectory(source, zygote=zygote)
-    m = model.Model(clock=clock.TickingClock())
+    meta = charmmeta.CharmMeta('db', actions_.actions_data(ACTIONS))
+    source = contract.scripted_charm_dir(workdir, meta, steps)
+    charm = contract.ScriptedCharmDirectory(source, zygote=zygote)
+    m = runtimes.Model(clock=clock.TickingClock())
     m.deploy('db', charm, actions=ACTIONS)
     samples = []
     try:
@@ -169,7 +172,7 @@ def _fanout(units: int, repeats: int) -> Figure:
     """Seconds for one `juju run` on `units` units (deploying is not timed)."""
     samples = []
     for _ in range(repeats):
-        m = model.Model(clock=clock.TickingClock())
+        m = runtimes.Model(clock=clock.TickingClock())
         m.deploy('db', examples.BenchCharm, actions=ACTIONS, units=units)
         targets = [f'db/{n}' for n in range(units)]
         gc.collect()

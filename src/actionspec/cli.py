@@ -17,8 +17,9 @@ from typing import Any
 
 import yaml
 
-from . import __version__, bench, examples, reports, targets
+from . import __version__, bench, examples, reports, runtimes, targets
 from .juju import clock, model, render, versions
+from .launch import charmdir
 from .reports import terminal
 from .suite import loader, runner, scenario, target, xfail
 
@@ -28,7 +29,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3
 
 def _demo(args: argparse.Namespace) -> int:
     """A two-unit action run: what the administrator sees, and what each charm saw."""
-    m = model.Model('demo', clock=clock.TickingClock())
+    m = runtimes.Model('demo', clock=clock.TickingClock())
     m.deploy(
         'db',
         examples.DatabaseCharm,
@@ -233,11 +234,6 @@ def _show(args: argparse.Namespace) -> int:
 
 def _juju_run(args: argparse.Namespace) -> int:
     """Run a charm directory's action on units, as `juju run` would, and print its output."""
-    try:
-        from .targets import ops_runtime
-    except targets.TargetUnavailableError as e:
-        raise UsageError(str(e)) from None
-
     units: list[str] = []
     action = ''
     params: dict[str, Any] = {}
@@ -260,9 +256,9 @@ def _juju_run(args: argparse.Namespace) -> int:
                 raise UsageError(f'{word}: {e}') from None
     numbers = [int(u.split('/')[1]) for u in units if not u.endswith('/leader')]
     count = args.units or max([*numbers, 0]) + 1
-    m = model.Model(juju_version=args.juju_version)
+    m = runtimes.Model(juju_version=args.juju_version)
     try:
-        ops_runtime.deploy_charm_dir(m, pathlib.Path(args.charm), units=count, leader=args.leader)
+        charmdir.deploy_charm_dir(m, pathlib.Path(args.charm), units=count, leader=args.leader)
     except ValueError as e:
         raise UsageError(str(e)) from None
     try:
@@ -379,7 +375,7 @@ def _write_atomically(path: pathlib.Path, text: str) -> None:
 
 
 def _mutants(args: argparse.Namespace) -> int:
-    from .suite import mutants
+    from .targets import mutants
 
     cases, problems = _load(args)
     if problems:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any, ClassVar
 
-from .. import errors
+from .. import environment, errors
 from . import framework as framework_
 
 ModelError = errors.ModelError
@@ -66,7 +66,7 @@ class ActionEvent(framework_.EventBase):
     def __init__(self, framework: framework_.Framework, name: str, snapshot: Mapping[str, str]):
         super().__init__(framework, name, snapshot)
         self.params: dict[str, Any] = framework.tools.action_get()
-        self.id: str = framework.env.get('JUJU_ACTION_UUID', '')
+        self.id: str = framework.env.get(environment.ACTION_UUID, '')
 
     def defer(self) -> None:
         """Actions run once, now: they cannot be deferred (C4)."""

@@ -7,63 +7,31 @@ exit status 1, two lines on stderr, and nothing committed (C8).
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import sys
 import traceback
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .. import errors, trace
+from .. import charmmeta, environment, errors, trace
 from ..juju import context, process
 from . import charm as charm_
 from . import framework as framework_
 
-# Hooks every charm has (ops/charm.py CharmEvents).
-STANDARD_EVENTS = (
-    'install',
-    'start',
-    'stop',
-    'remove',
-    'config_changed',
-    'update_status',
-    'upgrade_charm',
-    'leader_elected',
-    'leader_settings_changed',
-)
-RELATION_EVENTS = ('created', 'joined', 'changed', 'departed', 'broken')
 
-
-@functools.lru_cache(maxsize=1024)
-def event_name(dispatch_path: str) -> str:
-    """The event ops emits for a dispatch path (C1): `actions/a-b` -> `a_b_action`."""
-    parent, _, name = dispatch_path.rpartition('/')
-    name = name.replace('-', '_')
-    if parent.rpartition('/')[2] == 'actions':
-        name = f'{name}_action'
-    return name
-
-
-@dataclasses.dataclass(frozen=True)
-class CharmMeta:
-    """The parts of a charm's metadata that define its events."""
-
-    actions: tuple[str, ...] = ()
-    endpoints: tuple[str, ...] = ()
-
-    def event_kinds(self) -> dict[str, type[framework_.EventBase]]:
-        kinds: dict[str, type[framework_.EventBase]] = dict.fromkeys(
-            STANDARD_EVENTS, charm_.HookEvent
-        )
-        for endpoint in self.endpoints:
-            for suffix in RELATION_EVENTS:
-                kinds[f'{endpoint.replace("-", "_")}_relation_{suffix}'] = charm_.RelationEvent
-        for action in self.actions:
-            kinds[f'{action.replace("-", "_")}_action'] = charm_.ActionEvent
-        kinds['collect_app_status'] = charm_.CollectStatusEvent
-        kinds['collect_unit_status'] = charm_.CollectStatusEvent
-        return kinds
+def event_kinds(meta: charmmeta.CharmMeta) -> dict[str, type[framework_.EventBase]]:
+    """The event class of each event the charm can observe."""
+    kinds: dict[str, type[framework_.EventBase]] = dict.fromkeys(
+        charmmeta.STANDARD_EVENTS, charm_.HookEvent
+    )
+    for endpoint in meta.endpoints:
+        for suffix in charmmeta.RELATION_EVENTS:
+            kinds[charmmeta.relation_event(endpoint, suffix)] = charm_.RelationEvent
+    for action in meta.actions:
+        kinds[charmmeta.action_event(action)] = charm_.ActionEvent
+    for name in charmmeta.COLLECT_STATUS_EVENTS:
+        kinds[name] = charm_.CollectStatusEvent
+    return kinds
 
 
 class _Captured:
@@ -150,12 +118,12 @@ class InProcessCharm:
     unit's state file.
     """
 
-    def __init__(self, charm_type: type[charm_.Charm], meta: CharmMeta) -> None:
+    def __init__(self, charm_type: type[charm_.Charm], meta: charmmeta.CharmMeta) -> None:
         if not (isinstance(charm_type, type) and issubclass(charm_type, charm_.Charm)):
             raise TypeError(f'expected a Charm subclass, got {charm_type!r}')
         self.charm_type = charm_type
         self.meta = meta
-        self.on = framework_.CharmEvents(meta.event_kinds())
+        self.on = framework_.CharmEvents(event_kinds(meta))
         self._stores: dict[str, tuple[framework_.Notice, ...]] = {}
 
     def seed_deferred(
@@ -205,7 +173,7 @@ class InProcessCharm:
             charm = self.charm_type(framework)
             framework.charm = charm
             framework.reemit()
-            name = event_name(request.path)
+            name = charmmeta.event_name(request.path)
             if name in self.on:
                 framework.emit(name, request.cause, _snapshot(request.env))
             _evaluate_status(framework)
@@ -215,7 +183,7 @@ class InProcessCharm:
             tools.juju_log(
                 'Uncaught exception while in charm code:\n' + traceback.format_exc(), 'ERROR'
             )
-            if request.env.get('JUJU_ACTION_NAME'):
+            if request.env.get(environment.ACTION_NAME):
                 print(f'Uncaught {type(e).__name__} in charm code: {e}', file=sys.stderr)
                 print('Use `juju debug-log` to see the full traceback.', file=sys.stderr)
             return 1
@@ -240,12 +208,12 @@ def _exit_status(e: SystemExit) -> int:
 
 def _snapshot(env: Mapping[str, str]) -> dict[str, str]:
     """The event data a relation hook carries, read from the dispatch environment."""
-    if 'JUJU_RELATION_ID' not in env:
+    if environment.RELATION_ID not in env:
         return {}
     return {
-        'relation': env['JUJU_RELATION_ID'],
-        'unit': env.get('JUJU_REMOTE_UNIT', ''),
-        'app': env.get('JUJU_REMOTE_APP', ''),
+        'relation': env[environment.RELATION_ID],
+        'unit': env.get(environment.REMOTE_UNIT, ''),
+        'app': env.get(environment.REMOTE_APP, ''),
     }
 
 

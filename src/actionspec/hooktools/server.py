@@ -19,7 +19,7 @@ import sys
 import threading
 
 from ..juju import context
-from . import client, commands, scratch
+from . import client, commands
 
 TOOL_NAMES = tuple(commands.TOOLS)
 
@@ -53,8 +53,9 @@ class AgentServer:
     """A unix socket and a directory of hook tools that talk to it. Calls are served one
     at a time, in a thread of their own, as a unit agent serves its one running hook."""
 
-    def __init__(self) -> None:
-        self.workdir = scratch.scratch_dir('actionspec-agent-')
+    def __init__(self, workdir: pathlib.Path) -> None:
+        """Serve from `workdir`, an empty directory the server owns and removes on close."""
+        self.workdir = workdir
         self.address = str(self.workdir / 'agent.socket')
         self.tools_dir = self.workdir / 'tools'
         self._contexts: dict[str, context.HookTools] = {}
@@ -149,18 +150,3 @@ def compiled_client() -> pathlib.Path | None:
             return binary
     partial.unlink(missing_ok=True)
     return None
-
-
-_shared: list[AgentServer] = []
-_shared_lock = threading.Lock()
-
-
-def shared() -> AgentServer:
-    """The process's agent server, started on first use and closed at exit."""
-    with _shared_lock:
-        if not _shared:
-            import atexit
-
-            _shared.append(AgentServer())
-            atexit.register(_shared[0].close)
-        return _shared[0]

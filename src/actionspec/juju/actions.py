@@ -103,8 +103,8 @@ class ActionSpec:
         return f'ActionSpec({self.name!r}, params=[{props}])'
 
 
-def parse_actions_yaml(source: str | Mapping[str, Any] | None) -> dict[str, ActionSpec]:
-    """Build the action specs from actions.yaml text or an already-loaded mapping (J8)."""
+def actions_data(source: str | Mapping[str, Any] | None) -> dict[str, Any]:
+    """actions.yaml as data, from its text or an already-loaded mapping."""
     if source is None:
         return {}
     if isinstance(source, str):
@@ -118,7 +118,12 @@ def parse_actions_yaml(source: str | Mapping[str, Any] | None) -> dict[str, Acti
         return {}
     if not isinstance(loaded, Mapping):
         raise ActionsYamlError('actions.yaml must be a mapping of action names to specs')
-    return {str(name): _parse_action(str(name), entry) for name, entry in loaded.items()}
+    return {str(name): entry for name, entry in loaded.items()}
+
+
+def parse_actions_yaml(source: str | Mapping[str, Any] | None) -> dict[str, ActionSpec]:
+    """Build the action specs from actions.yaml text or an already-loaded mapping (J8)."""
+    return {name: _parse_action(name, entry) for name, entry in actions_data(source).items()}
 
 
 def _parse_action(name: str, entry: Any) -> ActionSpec:

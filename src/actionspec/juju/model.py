@@ -19,6 +19,7 @@ import uuid as uuid_
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .. import charmmeta, environment
 from .. import trace as trace_
 from . import actions as actions_
 from . import clock as clock_
@@ -180,7 +181,8 @@ class Model:
         endpoints: Iterable[str] = (),
         peers: Iterable[str] = (),
     ) -> Application:
-        """Deploy `charm` (a reference Charm subclass or a CharmRuntime) as `name`.
+        """Deploy `charm` as `name`: a CharmRuntime here; `actionspec.Model` also takes
+        charm classes.
 
         `actions` is the charm's actions.yaml (text or mapping). `leader` is the number of
         the leader unit, or None for no leader yet. Each name in `peers` becomes a peer
@@ -195,16 +197,25 @@ class Model:
         if leader is not None and not 0 <= leader < units:
             raise ValueError(f'leader {name}/{leader} is not one of the {units} units')
         specs = actions_.parse_actions_yaml(actions)
-        peers = tuple(peers)
-        endpoints = (*tuple(endpoints), *peers)
-        runtime = _runtime(charm, name, actions, endpoints, peers)
-        app = Application(name, runtime, specs, endpoints, peers)
+        meta = charmmeta.CharmMeta(
+            name, actions_.actions_data(actions), requires=tuple(endpoints), peers=tuple(peers)
+        )
+        app = Application(name, self._runtime(charm, meta), specs, meta.endpoints, meta.peers)
         app.units = {f'{name}/{n}': Unit(f'{name}/{n}', app) for n in range(units)}
         app.leader = None if leader is None else f'{name}/{leader}'
         self.applications[name] = app
-        for peer in peers:
+        for peer in meta.peers:
             self._add_relation(((name, peer),))
         return app
+
+    def _runtime(self, charm: Any, meta: charmmeta.CharmMeta) -> process.CharmRuntime:
+        """What runs `charm`'s dispatches. The controller runs any CharmRuntime; a subclass
+        may accept more (`actionspec.Model` takes charm classes), as Scenario's runtime
+        subclasses ops' `_Manager`."""
+        if callable(getattr(charm, 'dispatch', None)):
+            runtime: process.CharmRuntime = charm
+            return runtime
+        raise TypeError(f'expected a CharmRuntime, got {charm!r}')
 
     def relate(self, first: str, second: str) -> Relation:
         """Relate two endpoints, each written `application:endpoint`."""
@@ -363,9 +374,7 @@ class Model:
         state = context.ActionState(action, task_id, params)
         ctx = context.UnitContext(self, unit, state)
         env = self._env(unit, f'actions/{action}', action)
-        env['JUJU_ACTION_NAME'] = action
-        env['JUJU_ACTION_UUID'] = task_id
-        env['JUJU_ACTION_TAG'] = f'action-{task_id}'
+        environment.add_action(env, action, task_id)
         result = self._dispatch(unit, env, trace_.Cause.INVOCATION, ctx)
         results.add_captured_output(
             state.results, result.stdout, result.stderr, result.exit_code, self.profile
@@ -395,33 +404,28 @@ class Model:
         """The environment Juju gives a dispatch (J11)."""
         base = self._unit_env.get(unit.name)
         if base is None:
-            agent_dir = f'/var/lib/juju/agents/unit-{unit.name.replace("/", "-")}'
-            base = self._unit_env[unit.name] = {
-                'JUJU_CHARM_DIR': f'{agent_dir}/charm',
-                'JUJU_UNIT_NAME': unit.name,
-                'JUJU_MODEL_UUID': self.uuid,
-                'JUJU_MODEL_NAME': self.name,
-                'JUJU_VERSION': self.profile.agent_version,
-            }
+            base = self._unit_env[unit.name] = environment.unit_base(
+                unit.name, self.name, self.uuid, self.profile.agent_version
+            )
         self._context_ids += 1
-        env = base.copy()
-        # Juju: "<unit>-<hook or action name>-<random int63>" (uniter/runner/context
-        # contextfactory.go `newId`); a counter here, so runs repeat exactly.
-        env['JUJU_CONTEXT_ID'] = f'{unit.name}-{name}-{self._context_ids}'
-        env['JUJU_HOOK_NAME'] = '' if dispatch_path.startswith('actions/') else name
-        env['JUJU_DISPATCH_PATH'] = dispatch_path
-        return env
+        context_id = environment.context_id(unit.name, name, self._context_ids)
+        return environment.dispatch(base, context_id, dispatch_path)
 
     def _dispatch(
         self, unit: Unit, env: dict[str, str], cause: trace_.Cause, ctx: context.UnitContext
     ) -> process.ProcessResult:
         request = process.DispatchRequest(unit.name, env, cause)
         result = unit.application.charm.dispatch(request, ctx, self._trace.append)
-        if result.exit_code == 0:
+        if self._commits(result):
             changed = ctx.commit()
             if changed:
                 self._pending.extend(self._consequences(unit, changed))
         return result
+
+    def _commits(self, result: process.ProcessResult) -> bool:
+        """Whether the unit agent commits what the dispatch wrote: only after a clean exit;
+        a task failed by action-fail alone still exits 0 (J10)."""
+        return result.exit_code == 0
 
     def _consequences(self, writer: Unit, changed: list[tuple[Relation, str]]) -> Iterable[_Hook]:
         """Who gets relation-changed after `writer` committed these bags (J10).
@@ -463,12 +467,10 @@ class Model:
         endpoint = hook.relation.endpoint_of(hook.unit.application.name)
         assert endpoint is not None
         name = f'{endpoint}-relation-changed'
-        env = self._env(hook.unit, f'hooks/{name}', name) | {
-            'JUJU_RELATION': endpoint,
-            'JUJU_RELATION_ID': f'{endpoint}:{hook.relation.id}',
-            'JUJU_REMOTE_UNIT': hook.remote_unit,
-            'JUJU_REMOTE_APP': hook.remote_app,
-        }
+        env = self._env(hook.unit, f'hooks/{name}', name)
+        environment.add_relation(
+            env, endpoint, hook.relation.id, hook.remote_unit, hook.remote_app
+        )
         self._dispatch(
             hook.unit, env, trace_.Cause.RELATION_CHANGE, context.UnitContext(self, hook.unit)
         )
@@ -501,38 +503,3 @@ def _param_text(value: Any) -> str:
 def _unit_sort_key(name: str) -> tuple[str, int]:
     app, _, number = name.partition('/')
     return app, int(number)
-
-
-def _runtime(
-    charm: Any,
-    name: str,
-    actions: str | Mapping[str, Any] | None,
-    endpoints: tuple[str, ...],
-    peers: tuple[str, ...],
-) -> process.CharmRuntime:
-    """A reference Charm subclass runs in process; an ops charm class is forked per
-    dispatch; a ready CharmRuntime (a charm directory, ...) is used as it is."""
-    if isinstance(charm, type):
-        from ..charm import charm as charm_
-        from ..charm import main
-
-        if issubclass(charm, charm_.Charm):
-            meta = main.CharmMeta(tuple(actions_.parse_actions_yaml(actions)), endpoints)
-            return main.InProcessCharm(charm, meta)
-        if any(
-            c.__name__ == 'CharmBase' and c.__module__.startswith('ops') for c in charm.__mro__
-        ):
-            import yaml
-
-            from ..targets import ops_runtime
-
-            loaded = yaml.safe_load(actions) if isinstance(actions, str) else actions
-            return ops_runtime.ForkedOpsCharm(
-                charm, actions=dict(loaded or {}), endpoints=endpoints, peers=peers, name=name
-            )
-    if callable(getattr(charm, 'dispatch', None)):
-        runtime: process.CharmRuntime = charm
-        return runtime
-    raise TypeError(
-        f'expected a Charm subclass, an ops charm class or a CharmRuntime, got {charm!r}'
-    )

@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from ..charm import main as charm_main
+from .. import charmmeta
 from . import scenario
 
 Path = pathlib.Path
@@ -243,10 +243,10 @@ def _check_event(
     field: str,
     fail: Any,
 ) -> None:
-    meta = charm_main.CharmMeta(
-        actions=tuple(apps[app].get('actions', {})), endpoints=tuple(sorted(endpoints[app]))
+    meta = charmmeta.CharmMeta(
+        app, apps[app].get('actions', {}), requires=tuple(sorted(endpoints[app]))
     )
-    if event not in meta.event_kinds():
+    if event not in meta.events():
         fail(field, f'the {app!r} charm has no event {event!r}')
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import pathlib
 from collections.abc import Callable
 
 from ..suite import target
-from . import reference
+from . import charm_dir, reference
 
 
 class TargetUnavailableError(RuntimeError):
@@ -44,12 +45,8 @@ def make(name: str) -> target.Target:
     if name in FACTORIES:
         return FACTORIES[name]()
     if name.startswith('charm:'):
-        import pathlib
-
-        from . import ops_runtime
-
         try:
-            return ops_runtime.CharmTarget(pathlib.Path(name.removeprefix('charm:')), name)
+            return charm_dir.CharmTarget(pathlib.Path(name.removeprefix('charm:')), name)
         except ValueError as e:
             raise KeyError(str(e)) from None
     module_name, sep, attribute = name.partition(':')

@@ -31,7 +31,7 @@ except ImportError as e:  # pragma: no cover - exercised without the [ops] extra
         f"ops.testing is not installed ({e}); pip install 'actionspec[ops]'"
     ) from None
 
-from ..charm import ops_scripted
+from ..suite import ops_scripted
 
 # Scenario fills a relation's local unit bag with these defaults.
 _DEFAULT_UNIT_KEYS = frozenset({'egress-subnets', 'ingress-address', 'private-address'})

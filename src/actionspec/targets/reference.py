@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..charm import scripted
+from .. import runtimes
 from ..juju import clock, model, operation, render, versions
 from ..suite import scenario as scenario_
-from ..suite import target
+from ..suite import scripted, target
 
 
 def build_model(
     case: scenario_.Scenario, juju_version: str, charm_for: Callable[[scenario_.AppSpec], Any]
 ) -> model.Model:
     """The scenario's model, with the charm `charm_for` gives each application."""
-    m = model.Model(juju_version=juju_version, clock=clock.TickingClock())
+    m = runtimes.Model(juju_version=juju_version, clock=clock.TickingClock())
     for app in case.apps:
         m.deploy(
             app.name,

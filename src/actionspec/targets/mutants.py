@@ -12,12 +12,13 @@ import dataclasses
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from typing import Any
 
+from .. import charmmeta
 from ..charm import charm as charm_
 from ..charm import framework, main
-from ..juju import actions, context, model, process, results
-from ..targets import reference
-from . import runner
-from .scenario import Scenario
+from ..juju import actions, context, model, results
+from ..suite import runner
+from ..suite.scenario import Scenario
+from . import reference
 
 
 @contextlib.contextmanager
@@ -80,17 +81,11 @@ def _hyphens_not_mangled() -> contextlib.AbstractContextManager[None]:
         parent, _, name = path.rpartition('/')
         return f'{name}_action' if parent == 'actions' else name.replace('-', '_')
 
-    return _replaced(main, 'event_name', event_name)
+    return _replaced(charmmeta, 'event_name', event_name)
 
 
 def _commit_after_failed_exit() -> contextlib.AbstractContextManager[None]:
-    def dispatch(self: model.Model, unit: Any, env: Any, cause: Any, ctx: Any) -> Any:
-        request = process.DispatchRequest(unit.name, env, cause)
-        result = unit.application.charm.dispatch(request, ctx, self._trace.append)
-        self._pending.extend(self._consequences(unit, ctx.commit()))
-        return result
-
-    return _replaced(model.Model, '_dispatch', dispatch)
+    return _replaced(model.Model, '_commits', lambda self, result: True)
 
 
 def _no_collect_status() -> contextlib.AbstractContextManager[None]:

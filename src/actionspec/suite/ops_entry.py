@@ -15,11 +15,8 @@ import pathlib
 
 import ops
 
-from ..suite import scenario
-from . import ops_scripted
-
-STEPS_FILE = 'actionspec-steps.json'
-NOTES_FILE = 'actionspec-notes.jsonl'
+from .. import environment
+from . import contract, ops_scripted, scenario
 
 
 def _save(recorder: ops_scripted.Recorder, path: pathlib.Path) -> None:
@@ -29,12 +26,12 @@ def _save(recorder: ops_scripted.Recorder, path: pathlib.Path) -> None:
 
 
 def main() -> None:
-    charm_dir = pathlib.Path(os.environ.get('JUJU_CHARM_DIR', '.'))
-    steps = json.loads((charm_dir / STEPS_FILE).read_text(encoding='utf-8'))
+    charm_dir = pathlib.Path(os.environ.get(environment.CHARM_DIR, '.'))
+    steps = json.loads((charm_dir / contract.STEPS_FILE).read_text(encoding='utf-8'))
     behaviour = {
         event: tuple(scenario.Step.from_data(step) for step in event_steps)
         for event, event_steps in steps.items()
     }
     recorder = ops_scripted.Recorder()
-    atexit.register(_save, recorder, charm_dir / NOTES_FILE)
+    atexit.register(_save, recorder, charm_dir / contract.NOTES_FILE)
     ops.main(ops_scripted.charm_type(behaviour, recorder))

@@ -12,8 +12,7 @@ from typing import Any
 
 import ops
 
-from ..suite import scenario
-from . import scripted
+from . import scenario, scripted
 
 
 class Recorder(scripted.Notes):

@@ -16,9 +16,9 @@ import sys
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
-from ..suite import scenario
-from . import charm as charm_
-from . import framework as framework_
+from ..charm import charm as charm_
+from ..charm import framework as framework_
+from . import scenario
 
 _RAISABLE = {
     name: getattr(builtins, name)

@@ -10,8 +10,9 @@ a dispatch does not wait for a fork; and a child that ends normally reports its 
 just before `_exit`, so a dispatch does not wait for the kernel to tear the process down
 either (a child that dies otherwise is waited for).
 
-Run as `python -m actionspec.hooktools.zygote SOCKET OWNER_PID`; it serves one connection at a time
-and has no threads, so forking is safe.
+Run as `python -m actionspec.launch.zygote SOCKET OWNER_PID [MODULE ...]`: it imports
+each MODULE up front (what the charms it forks will import), serves one connection at a
+time and has no threads, so forking is safe.
 """
 
 from __future__ import annotations
@@ -19,18 +20,23 @@ from __future__ import annotations
 import array
 import atexit
 import contextlib
+import importlib
 import json
 import logging
 import os
 import runpy
 import shutil
+import signal
 import socket
+import subprocess
 import sys
+import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import scratch
+from ..juju import process
+from . import processes, scratch
 
 MAX_REQUEST = 1 << 20
 ORPHAN_CHECK_SECONDS = 1.0  # how often an idle zygote checks that its owner lives
@@ -196,14 +202,9 @@ def _serve(path: str, owner: int) -> None:
 
 
 def main() -> None:
-    # Warm up: everything a scripted ops charm imports, and what runpy.run_path imports
-    # on every call.
-    import pkgutil  # noqa: F401
-
-    import ops  # noqa: F401
-
-    from ..charm import ops_entry  # noqa: F401
-
+    # Warm up: what runpy.run_path imports on every call, then what the charms will import.
+    for module in ('pkgutil', *sys.argv[3:]):
+        importlib.import_module(module)
     _serve(sys.argv[1], owner=int(sys.argv[2]))
 
 
@@ -214,12 +215,19 @@ if __name__ == '__main__':
 class Zygote:
     """The controller's handle on a zygote process: start it once, fork per dispatch."""
 
-    def __init__(self, workdir: str) -> None:
-        import subprocess
-
+    def __init__(self, workdir: str, preload: Sequence[str] = ()) -> None:
+        """Start a zygote whose socket is in `workdir`, with the `preload` modules
+        imported, so each dispatch starts with them."""
         self.address = os.path.join(workdir, 'zygote.socket')
         self.proc = subprocess.Popen(
-            [sys.executable, '-m', 'actionspec.hooktools.zygote', self.address, str(os.getpid())],
+            [
+                sys.executable,
+                '-m',
+                'actionspec.launch.zygote',
+                self.address,
+                str(os.getpid()),
+                *preload,
+            ],
             stdout=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
@@ -230,15 +238,12 @@ class Zygote:
 
     def run(
         self, script: str, argv0: str, env: dict[str, str], cwd: str, timeout: float
-    ) -> tuple[int, bytes, bytes, int | None]:
-        """Fork a child that runs `script`: (exit code, stdout, stderr, signal or None)."""
-        import signal
-        import tempfile
-
-        scratch = os.path.dirname(self.address)
+    ) -> process.ProcessResult:
+        """Fork a child that runs `script`, and say how it ended."""
+        workdir = os.path.dirname(self.address)
         with (
-            tempfile.TemporaryFile(dir=scratch) as out,
-            tempfile.TemporaryFile(dir=scratch) as err,
+            tempfile.TemporaryFile(dir=workdir) as out,
+            tempfile.TemporaryFile(dir=workdir) as err,
         ):
             request = {'script': script, 'argv0': argv0, 'env': env, 'cwd': cwd}
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
@@ -264,14 +269,9 @@ class Zygote:
             out.seek(0)
             err.seek(0)
             stdout, stderr = out.read(), err.read()
-        code = os.waitstatus_to_exitcode(status)
-        if code < 0:
-            return -1, stdout, stderr, -code
-        return code, stdout, stderr, None
+        return processes.from_wait_status(status, stdout, stderr)
 
     def close(self) -> None:
-        import signal
-
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()

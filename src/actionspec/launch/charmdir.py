@@ -1,0 +1,256 @@
+"""Charm directories run as Juju runs them: one process per dispatch, Juju's environment,
+and Juju-compatible hook tools on PATH served by the reference controller (so each Juju
+rule still has one home).
+
+A `CharmDirectory` is a charm on disk in any language; a `ForkedOpsCharm` is an ops charm
+class from this very process, each dispatch a child forked from here.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import pathlib
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import weakref
+from collections.abc import Mapping
+from typing import Any
+
+from .. import charmmeta, environment, trace
+from ..hooktools import server
+from ..juju import context, model, process
+from . import processes, scratch
+from . import zygote as zygote_
+
+# Where ops keeps a unit's state, deferred events included (ops/storage.py).
+STATE_FILE = '.unit-state.db'
+
+
+class CharmDirectory:
+    """A charm on disk, run as Juju runs it: each unit gets its own charm directory."""
+
+    def __init__(
+        self,
+        source: pathlib.Path,
+        *,
+        agent: server.AgentServer | None = None,
+        zygote: zygote_.Zygote | None = None,
+        observer: str = '',
+    ) -> None:
+        if not source.is_dir():
+            raise ValueError(f'{source}: not a charm directory')
+        self.source = source
+        self.agent = agent or shared_agent()
+        # A pre-warmed process forks each dispatch of a charm that runs on this
+        # interpreter's ops; any other charm runs its own `dispatch` from scratch.
+        self.zygote = zygote
+        # The handle path ops gives the charm's observers (its class name), for the
+        # deferred events seeded into its state.
+        self.observer = observer
+        self.workdir = scratch.scratch_dir('actionspec-units-')
+        # Removed on close(), or when the object goes, or at exit: never left behind.
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.workdir, True)
+
+    def unit_dir(self, unit: str) -> pathlib.Path:
+        """The unit's own charm directory: links to the charm's files, its own state."""
+        path = self.workdir / f'unit-{unit.replace("/", "-")}' / 'charm'
+        if not path.exists():
+            path.mkdir(parents=True)
+            for entry in self.source.iterdir():
+                if entry.name != STATE_FILE:
+                    (path / entry.name).symlink_to(entry.resolve())
+        return path
+
+    def _environment(
+        self, request: process.DispatchRequest, unit_dir: pathlib.Path
+    ) -> dict[str, str]:
+        env = dict(request.env)
+        environment.add_agent(env, str(unit_dir), self.agent.address)
+        # The hook tools, then this kit's Python (so `#!/usr/bin/env python3` finds
+        # an interpreter with ops), then the usual places.
+        python_dir = pathlib.Path(sys.executable).parent
+        env['PATH'] = f'{self.agent.tools_dir}:{python_dir}:/usr/local/bin:/usr/bin:/bin'
+        env['LANG'] = 'C.UTF-8'
+        return env
+
+    def dispatch(
+        self, request: process.DispatchRequest, tools: context.HookTools, record: process.Recorder
+    ) -> process.ProcessResult:
+        unit_dir = self.unit_dir(request.unit)
+        env = self._environment(request, unit_dir)
+        context_id = env[environment.CONTEXT_ID]
+        self.agent.register(context_id, self._tools(tools, request, record))
+        try:
+            return self._launch(unit_dir, env)
+        finally:
+            self.agent.unregister(context_id)
+
+    def _tools(
+        self, tools: context.HookTools, request: process.DispatchRequest, record: process.Recorder
+    ) -> context.HookTools:
+        """The hook tools the process gets; these also trace the events ops logs."""
+        traced: context.HookTools = _TraceFromLog(tools, request, record)
+        return traced
+
+    def _launch(self, unit_dir: pathlib.Path, env: dict[str, str]) -> process.ProcessResult:
+        """Start the dispatch process and wait for it."""
+        if self.zygote is None:
+            return processes.run([str(unit_dir / 'dispatch')], env, unit_dir)
+        return self.zygote.run(
+            str(unit_dir / 'src' / 'charm.py'),
+            str(unit_dir / 'dispatch'),
+            env,
+            str(unit_dir),
+            processes.DISPATCH_TIMEOUT,
+        )
+
+    def seed_deferred(
+        self, unit: str, event: str, snapshot: Mapping[str, str] | None = None
+    ) -> None:
+        """Store a notice in the unit's ops state, as ops stores a deferred event."""
+        if snapshot:
+            raise ValueError('deferred events with data are not supported for real charms yet')
+        store = _ops_storage().SQLiteStorage(self.unit_dir(unit) / STATE_FILE)
+        try:
+            count = len(list(store.notices(None)))
+            path = f'{self.observer}/on/{event}[{9000 + count}]'
+            store.save_snapshot(path, {})
+            # ops calls the notice's method by name; a charm without `_on_<event>` drops it.
+            store.save_notice(path, self.observer, f'_on_{event}')
+            store.commit()
+        finally:
+            store.close()
+
+    def deferred(self, unit: str) -> tuple[str, ...]:
+        state = self.unit_dir(unit) / STATE_FILE
+        if not state.exists():
+            return ()
+        store = _ops_storage().SQLiteStorage(state)
+        try:
+            return tuple(
+                path.rsplit('/', 1)[-1].split('[')[0] for path, _, _ in store.notices(None)
+            )
+        finally:
+            store.close()
+
+    def close(self) -> None:
+        self._cleanup()
+
+    def __repr__(self) -> str:
+        return f'CharmDirectory({str(self.source)!r})'
+
+
+def _ops_storage() -> Any:
+    """ops' state store. Imported on use: only an ops charm's deferred events need it, and
+    a charm in another language runs without ops installed."""
+    import ops.storage
+
+    return ops.storage
+
+
+_EMITTING = re.compile(r'^Emitting Juju event (\w+)\.$')
+_REEMITTING = re.compile(r'^Re-emitting deferred event <\w+ via .*/on/(\w+)\[\d+\]>')
+
+
+class _TraceFromLog:
+    """Hook tools that also read ops' own debug log to trace the events of a charm that
+    keeps no notes: `Emitting Juju event X.` and `Re-emitting deferred event <... X[n]>`."""
+
+    def __init__(
+        self, tools: context.HookTools, request: process.DispatchRequest, record: process.Recorder
+    ) -> None:
+        self._tools = tools
+        self._request = request
+        self._record = record
+
+    def juju_log(self, message: str, level: str = 'INFO') -> None:
+        self._tools.juju_log(message, level)
+        unit = self._request.unit
+        if found := _EMITTING.match(message):
+            self._record(trace.TraceEntry(unit, found[1], self._request.cause))
+        elif found := _REEMITTING.match(message):
+            self._record(trace.TraceEntry(unit, found[1], trace.Cause.DEFERRED))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tools, name)
+
+
+class ForkedOpsCharm(CharmDirectory):
+    """An ops charm class from this very process (a notebook cell, a test), run as Juju
+    runs a charm: each dispatch is a child forked from here, with Juju's environment and
+    the hook tools, while this process plays the controller."""
+
+    def __init__(self, charm_type: type, meta: charmmeta.CharmMeta) -> None:
+        self._sources = scratch.scratch_dir('actionspec-charm-')
+        source = self._sources / meta.name
+        source.mkdir()
+        meta.write(source)
+        super().__init__(source, observer=charm_type.__name__)
+        self._cleanup_sources = weakref.finalize(self, shutil.rmtree, self._sources, True)
+        self.charm_type = charm_type
+
+    def _launch(self, unit_dir: pathlib.Path, env: dict[str, str]) -> process.ProcessResult:
+        # The charm class is ops', so ops is already imported; `ops.main` is its entry.
+        ops = sys.modules['ops']
+        with (
+            tempfile.TemporaryFile(dir=self.workdir) as out,
+            tempfile.TemporaryFile(dir=self.workdir) as err,
+        ):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child process
+                code = zygote_.become_dispatch_process(
+                    lambda: ops.main(self.charm_type),
+                    cwd=str(unit_dir),
+                    env=env,
+                    argv0=str(unit_dir / 'dispatch'),
+                    fds=[out.fileno(), err.fileno()],
+                )
+                os._exit(code)
+            status = processes.wait(pid, processes.DISPATCH_TIMEOUT)
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
+        return processes.from_wait_status(status, stdout, stderr)
+
+    def close(self) -> None:
+        super().close()
+        self._cleanup_sources()
+
+    def __repr__(self) -> str:
+        return f'ForkedOpsCharm({self.charm_type.__name__})'
+
+
+def deploy_charm_dir(
+    m: model.Model, path: pathlib.Path, *, units: int = 1, leader: int | None = 0
+) -> model.Application:
+    """Deploy the charm directory at `path` into `m`, with the actions and endpoints its
+    metadata declares."""
+    meta = charmmeta.CharmMeta.read(path)
+    return m.deploy(
+        meta.name,
+        CharmDirectory(path),
+        actions=dict(meta.actions),
+        units=units,
+        leader=leader,
+        endpoints=(*meta.requires, *meta.provides),
+        peers=meta.peers,
+    )
+
+
+_agents: list[server.AgentServer] = []
+_agents_lock = threading.Lock()
+
+
+def shared_agent() -> server.AgentServer:
+    """The process's agent server, started on first use and closed at exit."""
+    with _agents_lock:
+        if not _agents:
+            _agents.append(server.AgentServer(scratch.scratch_dir('actionspec-agent-')))
+            atexit.register(_agents[0].close)
+        return _agents[0]

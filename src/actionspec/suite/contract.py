@@ -1,0 +1,110 @@
+"""The scripted-charm contract: how the suite runs a charm directory it did not write.
+
+The suite writes a charm directory per application: the scenario's metadata and actions
+(`charmmeta.CharmMeta.write`), the steps per event (`actionspec-steps.json`), and either
+the kit's own scripted ops charm or the files of an implementation under test. After each
+dispatch the charm appends what it noticed to `actionspec-notes.jsonl`: its events per
+unit, the refusals it met and the values it recorded (docs/writing-a-target.md).
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from .. import charmmeta, trace
+from ..hooktools import server
+from ..juju import context, process
+from ..launch import charmdir
+from ..launch import zygote as zygote_
+
+STEPS_FILE = 'actionspec-steps.json'
+NOTES_FILE = 'actionspec-notes.jsonl'
+# The files the kit writes into a scripted charm directory, per application.
+GENERATED = ('metadata.yaml', 'actions.yaml', STEPS_FILE)
+# ops names a notice's observer by the charm's handle path, which is its class name.
+SCRIPTED_CHARM_CLASS = 'ScriptedOpsCharm'
+
+
+def scripted_charm_dir(
+    parent: pathlib.Path,
+    meta: charmmeta.CharmMeta,
+    steps: Mapping[str, list[dict[str, object]]],
+    implementation: pathlib.Path | None = None,
+) -> pathlib.Path:
+    """A charm directory that performs `steps`: the scenario's metadata, actions and steps,
+    with an implementation of the contract: the files of `implementation`, or by default
+    the kit's own scripted ops charm."""
+    root = parent / meta.name
+    root.mkdir(parents=True)
+    meta.write(root)
+    (root / STEPS_FILE).write_text(json.dumps(steps), encoding='utf-8')
+    if implementation is not None:
+        for entry in implementation.iterdir():
+            if entry.name not in (*GENERATED, charmdir.STATE_FILE):
+                (root / entry.name).symlink_to(entry.resolve())
+        return root
+    (root / 'src').mkdir()
+    charm = root / 'src' / 'charm.py'
+    charm.write_text(
+        f'#!{sys.executable}\nfrom actionspec.suite import ops_entry\n\nops_entry.main()\n',
+        encoding='utf-8',
+    )
+    dispatch = root / 'dispatch'
+    dispatch.write_text(
+        '#!/bin/sh\nJUJU_DISPATCH_PATH="${JUJU_DISPATCH_PATH:-$0}" exec ./src/charm.py\n',
+        encoding='utf-8',
+    )
+    for path in (charm, dispatch):
+        path.chmod(0o755)
+    return root
+
+
+class ScriptedCharmDirectory(charmdir.CharmDirectory):
+    """A charm directory keeping the contract: its trace comes from its notes."""
+
+    def __init__(
+        self,
+        source: pathlib.Path,
+        *,
+        agent: server.AgentServer | None = None,
+        zygote: zygote_.Zygote | None = None,
+    ) -> None:
+        super().__init__(source, agent=agent, zygote=zygote, observer=SCRIPTED_CHARM_CLASS)
+        self.notes: list[dict[str, dict[str, list[Any]]]] = []
+
+    def _tools(
+        self, tools: context.HookTools, request: process.DispatchRequest, record: process.Recorder
+    ) -> context.HookTools:
+        return tools
+
+    def dispatch(
+        self, request: process.DispatchRequest, tools: context.HookTools, record: process.Recorder
+    ) -> process.ProcessResult:
+        result = super().dispatch(request, tools, record)
+        self._read_notes(self.unit_dir(request.unit), request, record)
+        return result
+
+    def _read_notes(
+        self, unit_dir: pathlib.Path, request: process.DispatchRequest, record: process.Recorder
+    ) -> None:
+        notes_path = unit_dir / NOTES_FILE
+        if not notes_path.exists():
+            return
+        lines = notes_path.read_text(encoding='utf-8').splitlines()
+        notes_path.unlink()
+        dispatched = charmmeta.event_name(request.path)
+        for line in lines:
+            note = json.loads(line)
+            self.notes.append(note)
+            for event in note['trace'].get(request.unit, []):
+                if event == dispatched:
+                    cause = request.cause
+                elif event in charmmeta.COLLECT_STATUS_EVENTS:
+                    cause = trace.Cause.COLLECT_STATUS
+                else:
+                    cause = trace.Cause.DEFERRED
+                record(trace.TraceEntry(request.unit, event, cause))
