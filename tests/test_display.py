@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import actionspec
 from actionspec import display
 
 from .conftest import make_model
@@ -19,7 +20,7 @@ def _hostile_op():
 
 
 def test_operation_html_escapes_charm_text() -> None:
-    html = _hostile_op()._repr_html_()
+    html = display.operation_html(_hostile_op())
     assert '<script>' not in html
     assert '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;' in html
     assert html.count('<table') == 2
@@ -27,8 +28,8 @@ def test_operation_html_escapes_charm_text() -> None:
 
 def test_task_and_trace_tables() -> None:
     op = _hostile_op()
-    assert '<td>failed</td>' in op.tasks[0]._repr_html_()
-    trace_html = op.trace._repr_html_()
+    assert '<td>failed</td>' in display.tasks_table([op.tasks[0]])
+    trace_html = display.trace_table(op.trace)
     assert '<td>do_action</td>' in trace_html and '<td>invocation</td>' in trace_html
 
 
@@ -39,7 +40,8 @@ def test_sequence_diagram_lanes_and_causes() -> None:
         collect_unit_status=lambda c, e: None,
     )
     model.defer('db/1', 'update_status')
-    diagram = model.run('db/0', 'db/1', action='do').trace.diagram('demo')
+    trace = model.run('db/0', 'db/1', action='do').trace
+    diagram = actionspec.diagram(trace, 'demo')
     assert str(diagram).splitlines() == [
         'sequenceDiagram',
         '    title demo',

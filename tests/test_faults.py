@@ -165,7 +165,11 @@ def _valid_incomplete_report(report: pathlib.Path) -> dict:
 def test_sigterm_mid_run_writes_an_incomplete_report_and_exits_143(tmp_path):
     report = tmp_path / 'report.json'
     run = _suite_run(report)
-    time.sleep(3)  # the ops target runs a scenario every ~30 ms: partway through the suite
+    # The first checkpoint says the run is under way (its signal handlers set), and the
+    # ops target takes seconds for the whole suite: partway through it.
+    deadline = time.monotonic() + 30
+    while not report.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     run.send_signal(signal.SIGTERM)
     _, err = run.communicate(timeout=60)
     assert run.returncode == 128 + signal.SIGTERM, err

@@ -100,9 +100,9 @@ def test_notebook_renderings_escape_charm_text(tmp_path: pathlib.Path):
     model.deploy('db', _Hostile, actions={'do': {}})
     op = model.run('db/0', action='do')
     for text in (
-        op._repr_html_(),
-        op.trace._repr_html_(),
-        op.report()._repr_markdown_(),
+        display.operation_html(op),
+        display.trace_table(op.trace),
+        actionspec.report(op)._repr_markdown_(),
         display.Comparison([], '3.6')._repr_markdown_(),
     ):
         html = _html(text)

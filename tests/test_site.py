@@ -14,7 +14,8 @@ import sys
 import nbformat
 import pytest
 
-from actionspec import cli, display
+from actionspec import cli
+from actionspec.reports import markdown
 from actionspec.site import build, convert, notebooks, pages
 
 from . import browser
@@ -151,7 +152,7 @@ def test_converter_shows_errors_as_failure_admonitions_and_hides_input():
 
 def test_fenced_text_cannot_close_its_fence():
     text = 'x\n```\n<script>alert(1)</script>\n'
-    block = display.fenced(text)
+    block = markdown.fenced(text)
     assert block.startswith('````text\n') and block.endswith('\n````\n')
 
 

@@ -5,6 +5,7 @@ The controller side (`actionspec.juju`) is what Juju does; the charm side
 re-exported here.
 """
 
+from . import display, version
 from .charm.charm import (
     ActionEvent,
     ActiveStatus,
@@ -19,6 +20,7 @@ from .charm.charm import (
     WaitingStatus,
 )
 from .charm.framework import EventBase, Framework
+from .display import diagram, report
 from .juju.clock import SystemClock, TickingClock
 from .juju.model import RunError
 from .juju.operation import Operation, Task, TaskStatus
@@ -49,5 +51,9 @@ __all__ = [
     'Trace',
     'TraceEntry',
     'WaitingStatus',
+    'diagram',
+    'report',
 ]
-__version__ = '0.1.0'
+__version__ = version.VERSION
+
+display.register_with_ipython()

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from . import __version__, bench, examples, reports, runtimes, targets
+from . import bench, examples, reports, runtimes, targets, version
 from .juju import clock, model, render, versions
 from .launch import charmdir
 from .reports import terminal
@@ -445,7 +445,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog='actionspec', description='The Juju action event model, as running code.'
     )
-    p.add_argument('--version', action='version', version=f'actionspec {__version__}')
+    p.add_argument('--version', action='version', version=f'actionspec {version.VERSION}')
     sub = p.add_subparsers(dest='command', required=True)
 
     demo = sub.add_parser('demo', help='run an action on two units and show what happened')

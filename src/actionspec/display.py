@@ -1,4 +1,8 @@
-"""Notebook renderings: HTML tables and mermaid sequence diagrams.
+"""Notebook renderings: HTML tables, mermaid sequence diagrams and run reports.
+
+The top of the house: nothing below imports it. The model's types know nothing of
+notebooks; IPython's formatter registry maps them to their HTML here, when actionspec is
+imported in a kernel.
 
 Everything a charm controls (results, messages, logs, output) is escaped here, so a
 value holding markup shows as text and never becomes part of the page.
@@ -7,19 +11,13 @@ value holding markup shows as text and never becomes part of the page.
 from __future__ import annotations
 
 import html
-import re
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from . import trace as trace_
-from .juju import results
-
-if TYPE_CHECKING:
-    from .juju import operation
-
-# Text a charm controls goes into fenced code blocks; a fence longer than any run of
-# backticks in the text keeps it from ending the block early.
-_BACKTICKS = re.compile('`+')
+from .juju import operation, render, results
+from .reports import markdown
 
 
 def _cell(value: Any) -> str:
@@ -124,14 +122,6 @@ class Mermaid:
         return f'Mermaid({first!r}, {self.source.count(chr(10))} lines)'
 
 
-def fenced(text: str, language: str = 'text') -> str:
-    """`text` as a Markdown fenced code block that no content can close early."""
-    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
-    fence = '`' * max(3, longest + 1)
-    body = text if text.endswith('\n') or not text else text + '\n'
-    return f'{fence}{language}\n{body}{fence}\n'
-
-
 class RunReport:
     """One `juju run` for a reader: the command, what it printed, the diagram, the tasks.
 
@@ -143,8 +133,6 @@ class RunReport:
         self.fmt = fmt
 
     def _repr_markdown_(self) -> str:
-        from .juju import render
-
         out = render.cli_output(self.op, self.fmt)
         command = self.op.command or f'juju run ... {self.op.action}'
         shell = f'$ {command} --format {self.fmt}\n{out.stderr}{out.stdout}'
@@ -152,7 +140,7 @@ class RunReport:
         title = f'{self.op.action} on {", ".join(t.unit for t in self.op.tasks)}'
         return '\n'.join(
             [
-                fenced(shell, 'console'),
+                markdown.fenced(shell, 'console'),
                 '```mermaid\n' + sequence_diagram(self.op.trace, title=title) + '```\n',
                 tasks_table(self.op.tasks),
                 '',
@@ -171,6 +159,8 @@ class Comparison:
         self.juju_version = juju_version
 
     def _repr_markdown_(self) -> str:
+        # Imported on use: the matrix pulls in the suite, which a notebook that only runs
+        # actions never needs.
         from .reports import matrix
 
         return matrix.markdown_from_data(
@@ -179,3 +169,35 @@ class Comparison:
 
     def __repr__(self) -> str:
         return f'Comparison({len(self.results)} results, Juju {self.juju_version})'
+
+
+def report(op: operation.Operation, fmt: str = 'yaml') -> RunReport:
+    """Everything about one run in one view: command, output, diagram and tasks."""
+    return RunReport(op, fmt)
+
+
+def diagram(trace: trace_.Trace, title: str = '') -> Mermaid:
+    """The trace as a mermaid sequence diagram."""
+    return Mermaid(sequence_diagram(trace, title=title))
+
+
+HTML_VIEWS: dict[type, Callable[[Any], str]] = {
+    operation.Operation: operation_html,
+    operation.Task: lambda task: tasks_table([task]),
+    trace_.Trace: trace_table,
+}
+
+
+def register_with_ipython() -> bool:
+    """Show operations, tasks and traces as tables in the running IPython kernel, if any.
+
+    Called when actionspec is imported; True when there was a kernel to register with.
+    """
+    ipython = sys.modules.get('IPython')
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return False
+    formatter = shell.display_formatter.formatters['text/html']
+    for kind, view in HTML_VIEWS.items():
+        formatter.for_type(kind, view)
+    return True

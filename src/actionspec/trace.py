@@ -6,10 +6,7 @@ This is the observation the conformance suite compares, so it is deliberately pl
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, NamedTuple
-
-if TYPE_CHECKING:
-    from . import display
+from typing import NamedTuple
 
 
 class Cause(str, enum.Enum):
@@ -48,16 +45,5 @@ class Trace(tuple[TraceEntry, ...]):
     def events(self, unit: str | None = None) -> list[str]:
         return [e.event for e in self if unit is None or e.unit == unit]
 
-    def diagram(self, title: str = '') -> display.Mermaid:
-        """The trace as a mermaid sequence diagram."""
-        from . import display
-
-        return display.Mermaid(display.sequence_diagram(self, title=title))
-
     def __repr__(self) -> str:
         return f'Trace({list(self)!r})'
-
-    def _repr_html_(self) -> str:
-        from . import display
-
-        return display.trace_table(self)

@@ -14,10 +14,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import trace as trace_
-from . import context, results
+from . import context, render, results
 
 if TYPE_CHECKING:
-    from .. import display
     from . import versions
 
 
@@ -33,10 +32,6 @@ class TaskStatus(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
-
-    @property
-    def is_final(self) -> bool:
-        return self not in (TaskStatus.PENDING, TaskStatus.RUNNING)
 
 
 class Timing(NamedTuple):
@@ -74,11 +69,6 @@ class Task:
     def __repr__(self) -> str:
         message = f' message={self.message!r}' if self.message else ''
         return f'Task(id={self.id}, unit={self.unit!r}, status={self.status}{message})'
-
-    def _repr_html_(self) -> str:
-        from .. import display
-
-        return display.tasks_table([self])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,15 +109,11 @@ class Operation:
 
     def render(self, fmt: str = 'yaml') -> str:
         """The text `juju run --format <fmt>` prints: 'yaml', 'json' or 'plain'."""
-        from . import render
-
         return render.render(self, fmt)
 
     @property
     def exit_code(self) -> int:
         """The exit status of the `juju run` that produced this operation."""
-        from . import render
-
         return render.exit_code(self)
 
     def __repr__(self) -> str:
@@ -136,14 +122,3 @@ class Operation:
             f'Operation(id={self.id}, action={self.action!r}, units=[{units}], '
             f'status={self.status})'
         )
-
-    def _repr_html_(self) -> str:
-        from .. import display
-
-        return display.operation_html(self)
-
-    def report(self) -> display.RunReport:
-        """Everything about this run in one view: command, output, diagram and tasks."""
-        from .. import display
-
-        return display.RunReport(self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import __version__
+from .. import version
 from ..suite import runner
 from .record import RunRecord
 
@@ -14,7 +14,7 @@ def as_data(run: RunRecord) -> dict[str, Any]:
     results, problems = run.results, run.problems
     counts = runner.counts(results)
     return {
-        'actionspec': __version__,
+        'actionspec': version.VERSION,
         'juju_version': run.juju_version,
         'complete': run.complete,
         'summary': {str(k): v for k, v in counts.items()} | {'problems': len(problems)},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..suite import runner
 from .record import RunRecord
 
@@ -13,6 +15,19 @@ _MARK = {
     runner.Outcome.XFAILED: 'known failure',
     runner.Outcome.XPASSED: '**unexpected pass**',
 }
+
+
+# Text a charm controls goes into fenced code blocks; a fence longer than any run of
+# backticks in the text keeps it from ending the block early.
+_BACKTICKS = re.compile('`+')
+
+
+def fenced(text: str, language: str = 'text') -> str:
+    """`text` as a Markdown fenced code block that no content can close early."""
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = '`' * max(3, longest + 1)
+    body = text if text.endswith('\n') or not text else text + '\n'
+    return f'{fence}{language}\n{body}{fence}\n'
 
 
 def cell(text: str) -> str:

@@ -10,9 +10,8 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..display import fenced
 from ..suite import runner
-from .markdown import cell
+from . import markdown
 
 Outcome = runner.Outcome
 _SHORT = {
@@ -102,9 +101,9 @@ def markdown_from_data(
     for name in targets:
         totals = data['totals'][name]
         lines.append(
-            f'| {cell(name)} | ' + ' | '.join(str(totals[str(o)]) for o in Outcome) + ' |'
+            f'| {markdown.cell(name)} | ' + ' | '.join(str(totals[str(o)]) for o in Outcome) + ' |'
         )
-    lines += ['', '| scenario | ' + ' | '.join(cell(t) for t in targets) + ' |']
+    lines += ['', '| scenario | ' + ' | '.join(markdown.cell(t) for t in targets) + ' |']
     lines.append('|---' * (len(targets) + 1) + '|')
     details: list[str] = []
     for scenario in data['scenarios']:
@@ -135,13 +134,16 @@ def _detail(
 ) -> str:
     case_id = scenario['id']
     outcome = Outcome(result['outcome'])
-    parts = [f'{heading}## {cell(target)}: `{case_id}` {{#{anchor(target, case_id)}}}', '']
-    parts.append(f'{cell(scenario["title"])} ({_SHORT[outcome]})')
+    parts = [
+        f'{heading}## {markdown.cell(target)}: `{case_id}` {{#{anchor(target, case_id)}}}',
+        '',
+    ]
+    parts.append(f'{markdown.cell(scenario["title"])} ({_SHORT[outcome]})')
     if result['reason']:
         link = result['link']
         upstream = f' ([upstream]({link}))' if link.startswith('https://') else ''
-        parts += ['', cell(result['reason']) + upstream]
+        parts += ['', markdown.cell(result['reason']) + upstream]
     body = result['diff'] or result.get('detail', '')
     if body:
-        parts += ['', fenced(body)]
+        parts += ['', markdown.fenced(body)]
     return '\n'.join(parts) + '\n'

@@ -13,7 +13,7 @@ from typing import Any
 
 import nbformat
 
-from .. import display
+from ..reports import markdown
 
 # CSI and OSC sequences and lone control characters: what a terminal would act on.
 _TERMINAL_ESCAPES = re.compile(r'\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b')
@@ -36,10 +36,10 @@ def _indent(text: str) -> str:
 def _output(output: nbformat.NotebookNode) -> str:
     kind = output.output_type
     if kind == 'stream':
-        return display.fenced(plain(_text(output.text)))
+        return markdown.fenced(plain(_text(output.text)))
     if kind == 'error':
         message = plain(f'{output.ename}: {output.evalue}')
-        return f'!!! failure "Raises {output.ename}"\n\n' + _indent(display.fenced(message))
+        return f'!!! failure "Raises {output.ename}"\n\n' + _indent(markdown.fenced(message))
     data = output.get('data', {})
     if 'text/markdown' in data:
         return _text(data['text/markdown']).rstrip('\n') + '\n'
@@ -50,7 +50,7 @@ def _output(output: nbformat.NotebookNode) -> str:
     if 'image/png' in data:
         return f'<img alt="output" src="data:image/png;base64,{_text(data["image/png"])}">\n'
     if 'text/plain' in data:
-        return display.fenced(plain(_text(data['text/plain'])))
+        return markdown.fenced(plain(_text(data['text/plain'])))
     return ''
 
 
@@ -69,7 +69,7 @@ def to_markdown(nb: nbformat.NotebookNode, *, source: str, download: str = '') -
         if cell.cell_type != 'code':
             continue
         if 'hide-input' not in tags and _text(cell.source).strip():
-            parts.append(display.fenced(_text(cell.source), 'python'))
+            parts.append(markdown.fenced(_text(cell.source), 'python'))
         parts.extend(_output(o) for o in cell.get('outputs', []))
     return '\n'.join(p for p in parts if p)
 

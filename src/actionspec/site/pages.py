@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .. import bench as bench_
-from ..display import fenced
+from ..reports import markdown
 from ..reports import matrix as matrix_
 from ..suite import loader, scenario
 from . import plots
@@ -161,7 +161,9 @@ def _area_page(area: str, members: Sequence[scenario.Scenario], by_id: Mapping[s
         lines += [f'- {_source(c.source)}: {_escape(c.claim)}' for c in case.cites]
         lines += ['', '??? example "The scenario file"', '']
         text = pathlib.Path(case.path).read_text(encoding='utf-8')
-        lines += ['    ' + line if line else '' for line in fenced(text, 'yaml').splitlines()]
+        lines += [
+            '    ' + line if line else '' for line in markdown.fenced(text, 'yaml').splitlines()
+        ]
         lines.append('')
     return '\n'.join(lines) + '\n'
 
@@ -207,11 +209,11 @@ def cli_page(parser: argparse.ArgumentParser) -> str:
     """The CLI reference: the help of the program and of each command, as argparse prints it."""
     lines = ['# Command line', '', "Generated from the program's own `--help`.", '']
     with _columns(88):
-        lines += [fenced(parser.format_help())]
+        lines += [markdown.fenced(parser.format_help())]
         for action in parser._subparsers._group_actions if parser._subparsers else ():
             choices: Mapping[str, argparse.ArgumentParser] = getattr(action, 'choices', {}) or {}
             for name, sub in choices.items():
-                lines += [f'## `actionspec {name}`', '', fenced(sub.format_help())]
+                lines += [f'## `actionspec {name}`', '', markdown.fenced(sub.format_help())]
     return '\n'.join(lines)
 
 
