@@ -21,12 +21,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
-from . import charmmeta, examples, runtimes
+from . import charmmeta, examples, runtimes, targets
 from .juju import actions as actions_
 from .juju import clock
+from .launch import scratch
+from .reports import terminal
+from .suite import contract, loader, runner, xfail
 
 ACTIONS = {'do': {'params': {'n': {'type': 'integer', 'default': 1}}}}
 
@@ -89,6 +93,8 @@ def _reference_batch(count: int) -> Callable[[], int]:
 
 
 def _scenario_batch(count: int) -> Callable[[], int]:
+    # ops is an optional extra, and loading it before the fan-out figures would slow them
+    # (its objects lengthen every GC pass).
     from ops import testing
 
     charm = examples.ops_bench_charm()
@@ -104,8 +110,8 @@ def _scenario_batch(count: int) -> Callable[[], int]:
 
 
 def _harness_batch(count: int) -> Callable[[], int]:
-    import warnings
-
+    # ops is an optional extra, and loading it before the fan-out figures would slow them
+    # (its objects lengthen every GC pass).
     from ops import testing
 
     charm = examples.ops_bench_charm()
@@ -126,8 +132,8 @@ def _ops_dispatches(name: str, count: int, *, warm: bool) -> Figure:
     """Each of `count` dispatches of one action on the real ops runtime, timed alone (a
     dispatch is long enough to time on its own): forked from the zygote (warm) or started
     from scratch (cold), with the benchmark's behaviour."""
-    from .launch import scratch
-    from .suite import contract
+    # ops is an optional extra, and loading it before the fan-out figures would slow them
+    # (its objects lengthen every GC pass).
     from .targets import ops_runtime
 
     steps: dict[str, list[dict[str, object]]] = {
@@ -154,9 +160,6 @@ def _ops_dispatches(name: str, count: int, *, warm: bool) -> Figure:
 
 
 def _suite_seconds(name: str, repeats: int) -> Figure:
-    from . import targets
-    from .suite import loader, runner, xfail
-
     cases, _ = loader.load([loader.bundled_suite()])
     chosen = targets.make(name)
     listed = {name: xfail.load(name)}
@@ -184,6 +187,7 @@ def _fanout(units: int, repeats: int) -> Figure:
 
 def _docs_figures(root: pathlib.Path, repeats: int, notes: list[str]) -> list[Figure]:
     """Executing every notebook (copies, in a process pool) and a strict site build."""
+    # The docs toolchain (nbclient) is an optional extra.
     from .site import notebooks
 
     samples: dict[str, list[float]] = {'executing all notebooks': [], 'building the site': []}
@@ -211,7 +215,7 @@ def _docs_figures(root: pathlib.Path, repeats: int, notes: list[str]) -> list[Fi
 
 def ops_available() -> bool:
     try:
-        import ops.testing  # noqa: F401
+        import ops.testing  # noqa: F401 - only to ask whether the extra is installed
     except ImportError:
         return False
     return True
@@ -334,13 +338,18 @@ def run(*, quick: bool = False, docs_root: pathlib.Path | None = None) -> dict[s
     return result
 
 
+def _spread(figure: dict[str, Any]) -> str:
+    low, high = terminal.human_seconds(figure['low']), terminal.human_seconds(figure['high'])
+    return f'{low} - {high}'
+
+
 def format_table(result: dict[str, Any]) -> str:
     """A plain-text table of the figures, then the ratios."""
     lines = [f'{"measure":<40} {"median":>12} {"spread (min-max)":>24}  per']
     for f in result['figures']:
         lines.append(
-            f'{f["name"]:<40} {human_seconds(f["median"]):>12} '
-            f'{human_seconds(f["low"]) + " - " + human_seconds(f["high"]):>24}  {f["per"]}'
+            f'{f["name"]:<40} {terminal.human_seconds(f["median"]):>12} '
+            f'{_spread(f):>24}  {f["per"]}'
         )
     lines.append('')
     lines.extend(f'{name:<52} {value:8.1f}x' for name, value in result['ratios'].items())
@@ -350,12 +359,3 @@ def format_table(result: dict[str, Any]) -> str:
         lines.append(f'{mark:>12}  {goal["goal"]}')
     lines.extend(result['notes'])
     return '\n'.join(lines)
-
-
-def human_seconds(seconds: float) -> str:
-    """A duration as a person reads it: 2.41 s, 3.40 ms, 63.2 µs."""
-    if seconds >= 1:
-        return f'{seconds:.2f} s'
-    if seconds >= 1e-3:
-        return f'{seconds * 1e3:.2f} ms'
-    return f'{seconds * 1e6:.1f} µs'

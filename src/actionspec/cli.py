@@ -20,8 +20,9 @@ import yaml
 from . import bench, examples, reports, runtimes, targets, version
 from .juju import clock, model, render, versions
 from .launch import charmdir
-from .reports import terminal
-from .suite import loader, runner, scenario, target, xfail
+from .reports import matrix, terminal
+from .suite import fuzz, loader, runner, scenario, target, xfail
+from .targets import mutants
 
 # Exit statuses of `actionspec run`.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3
@@ -273,8 +274,6 @@ def _juju_run(args: argparse.Namespace) -> int:
 
 
 def _matrix(args: argparse.Namespace) -> int:
-    from .reports import matrix
-
     if args.juju_version not in versions.PROFILES:
         raise UsageError(f'unknown Juju version {args.juju_version!r}')
     chosen = _targets(['all'])
@@ -304,12 +303,13 @@ def _matrix(args: argparse.Namespace) -> int:
 def _docs(args: argparse.Namespace) -> int:
     """Execute the notebooks that changed, refresh the matrix, build the site strictly."""
     try:
+        # The docs toolchain is an optional extra: imported to ask whether it is here.
         from .site import build
     except ImportError as e:
         raise UsageError(
             f'the docs tools are not installed ({e.name}): pip install "actionspec[docs]"'
         ) from None
-    from .site import notebooks
+    from .site import notebooks  # with `build`, once the extra is known to be here
 
     root = pathlib.Path(args.root)
     if not (root / 'mkdocs.yml').is_file():
@@ -332,8 +332,6 @@ def _docs(args: argparse.Namespace) -> int:
 
 def _fuzz(args: argparse.Namespace) -> int:
     """Generated scenarios on the reference and a second target; print what disagrees."""
-    from .suite import fuzz
-
     if args.examples < 1:
         raise UsageError(f'--examples {args.examples}: must be at least 1')
     first, second = _targets(['reference', args.against])
@@ -375,8 +373,6 @@ def _write_atomically(path: pathlib.Path, text: str) -> None:
 
 
 def _mutants(args: argparse.Namespace) -> int:
-    from .targets import mutants
-
     cases, problems = _load(args)
     if problems:
         for problem in problems:

@@ -61,6 +61,7 @@ class BenchCharm(charm.Charm):
 
 def ops_bench_charm() -> Any:
     """The same behaviour as BenchCharm, as an ops charm (needs `actionspec[ops]`)."""
+    # ops is an optional extra; only this charm needs it.
     import ops
 
     class OpsBenchCharm(ops.CharmBase):

@@ -147,7 +147,7 @@ class CharmDirectory:
 def _ops_storage() -> Any:
     """ops' state store. Imported on use: only an ops charm's deferred events need it, and
     a charm in another language runs without ops installed."""
-    import ops.storage
+    import ops.storage  # on use: see above
 
     return ops.storage
 

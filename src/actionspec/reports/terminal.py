@@ -96,3 +96,12 @@ def summary(
         )
     blocks.append(runner.closing_line(results))
     return '\n\n'.join(blocks) + '\n'
+
+
+def human_seconds(seconds: float) -> str:
+    """A duration as a person reads it: 2.41 s, 3.40 ms, 63.2 µs."""
+    if seconds >= 1:
+        return f'{seconds:.2f} s'
+    if seconds >= 1e-3:
+        return f'{seconds * 1e3:.2f} ms'
+    return f'{seconds * 1e6:.1f} µs'

@@ -17,8 +17,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from .. import bench as bench_
-from ..reports import markdown
+from ..reports import markdown, terminal
 from ..reports import matrix as matrix_
 from ..suite import loader, scenario
 from . import plots
@@ -297,4 +296,4 @@ def _shown(figure: str, value: float) -> str:
 
 
 def _time(seconds: float) -> str:
-    return bench_.human_seconds(seconds)
+    return terminal.human_seconds(seconds)

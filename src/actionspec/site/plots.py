@@ -10,7 +10,7 @@ import html
 import math
 from collections.abc import Callable, Sequence
 
-from .. import bench
+from ..reports import terminal
 
 _FONT = 'font-family="sans-serif" font-size="12" fill="currentColor"'
 
@@ -116,4 +116,4 @@ def _open(width: float, height: float, title: str) -> str:
 
 
 def _time(seconds: float) -> str:
-    return bench.human_seconds(seconds)
+    return terminal.human_seconds(seconds)

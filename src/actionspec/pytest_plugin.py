@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from .. import targets
-from ..reports import terminal
-from . import loader, runner, xfail
-from .scenario import Scenario
-from .target import Target
+from . import targets
+from .reports import terminal
+from .suite import loader, runner, xfail
+from .suite.scenario import Scenario
+from .suite.target import Target
 
 Outcome = runner.Outcome
 
