@@ -17,7 +17,7 @@ PACKAGE = pathlib.Path(__file__).parents[1] / 'src' / 'actionspec'
 # Bottom to top. A module is placed by its first name under `actionspec`, or by its
 # first two where those are listed.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ('errors', 'trace', 'charmmeta', 'environment', 'version'),  # leaves
+    ('errors', 'trace', 'charmmeta', 'environment', 'files', 'version', 'yamldata'),  # leaves
     ('juju',),  # the controller
     ('charm', 'hooktools'),  # the charm side; hook tools for real processes
     ('launch',),  # processes: charm directories, the zygote, scratch space

@@ -25,12 +25,12 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from . import charmmeta, examples, runtimes, targets
+from . import charmmeta, examples, runtimes, session
 from .juju import actions as actions_
 from .juju import clock
 from .launch import scratch
 from .reports import terminal
-from .suite import contract, loader, runner, xfail
+from .suite import contract
 
 ACTIONS = {'do': {'params': {'n': {'type': 'integer', 'default': 1}}}}
 
@@ -159,16 +159,16 @@ def _ops_dispatches(name: str, count: int, *, warm: bool) -> Figure:
     return _figure(name, samples, 'dispatch')
 
 
-def _suite_seconds(name: str, repeats: int) -> Figure:
-    cases, _ = loader.load([loader.bundled_suite()])
-    chosen = targets.make(name)
-    listed = {name: xfail.load(name)}
+def _suite_seconds(name: str, repeats: int, jobs: int = 1) -> Figure:
+    suite = session.Session.load()
+    chosen = suite.targets([name])
     samples = []
     for _ in range(repeats):
         start = time.perf_counter()
-        runner.run(cases, [chosen], '3.6', listed)
+        suite.run(chosen, jobs=jobs)
         samples.append(time.perf_counter() - start)
-    return _figure(f'whole suite on {name}', samples, 'run')
+    label = f'whole suite on {name}' + (f', {jobs} jobs' if jobs > 1 else '')
+    return _figure(label, samples, 'run')
 
 
 def _fanout(units: int, repeats: int) -> Figure:
@@ -299,6 +299,8 @@ def run(*, quick: bool = False, docs_root: pathlib.Path | None = None) -> dict[s
                 _suite_seconds(name, 3)
                 for name in ('reference', 'ops', 'ops-scenario', 'ops-harness')
             )
+            # The same suite on the ops target in worker processes, beside the run above.
+            figures.append(_suite_seconds('ops', 3, jobs=session.default_jobs()))
     else:
         notes.append("ops.testing not installed: pip install 'actionspec[ops]' to compare")
 

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fnmatch
 import json
-import os
 import pathlib
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import yaml
 
-from . import bench, examples, reports, runtimes, targets, version
+from . import bench, examples, files, reports, runtimes, session, targets, version
 from .juju import clock, model, render, versions
 from .launch import charmdir
 from .reports import matrix, terminal
-from .suite import fuzz, loader, runner, scenario, target, xfail
+from .suite import fuzz, runner, target
 from .targets import mutants
 
 # Exit statuses of `actionspec run`.
@@ -59,7 +56,7 @@ def _bench(args: argparse.Namespace) -> int:
     result = bench.run(quick=args.quick, docs_root=docs)
     print(bench.format_table(result))
     if args.json:
-        _write_atomically(pathlib.Path(args.json), json.dumps(result, indent=2) + '\n')
+        files.write_atomically(pathlib.Path(args.json), json.dumps(result, indent=2) + '\n')
     return 0
 
 
@@ -67,125 +64,86 @@ class UsageError(Exception):
     """Bad arguments: reported on one line, exit status 2."""
 
 
-def _targets(names: Sequence[str]) -> list[target.Target]:
-    chosen: list[target.Target] = []
-    for name in names or ['reference']:
-        if name == 'all':
-            chosen.extend(t for t in targets.available() if t.name not in {c.name for c in chosen})
-            continue
-        try:
-            chosen.append(targets.make(name))
-        except KeyError as e:
-            if e.args and e.args[0] != name:
-                raise UsageError(f'target {name!r}: {e.args[0]}') from None
-            known = ', '.join([*targets.names(), 'all', 'charm:PATH', 'module:attribute'])
-            raise UsageError(f'unknown target {name!r} (known: {known})') from None
-        except targets.TargetUnavailableError as e:
-            raise UsageError(f'target {name!r} cannot run here: {e}') from None
-    return chosen
+def _session(
+    args: argparse.Namespace, juju_version: str = versions.DEFAULT_VERSION
+) -> session.Session:
+    """The session the arguments describe; a bad argument is a UsageError."""
+    try:
+        return session.Session.load(
+            [pathlib.Path(p) for p in getattr(args, 'suite', None) or ()],
+            bundled=getattr(args, 'bundled', False),
+            select=getattr(args, 'select', None) or (),
+            juju_version=juju_version,
+        )
+    except session.SessionError as e:
+        raise UsageError(str(e)) from None
 
 
-def _sources(args: argparse.Namespace) -> list[pathlib.Path]:
-    sources = [pathlib.Path(p) for p in args.suite or ()]
-    if not sources or args.bundled:
-        sources.insert(0, loader.bundled_suite())
-    return sources
+def _targets(suite: session.Session, names: Sequence[str]) -> list[target.Target]:
+    try:
+        return suite.targets(names)
+    except session.SessionError as e:
+        raise UsageError(str(e)) from None
 
 
-def _load(args: argparse.Namespace) -> tuple[list[scenario.Scenario], list[loader.ScenarioError]]:
-    cases, problems = loader.load(_sources(args))
-    if args.select:
-        cases = [c for c in cases if any(fnmatch.fnmatchcase(c.id, g) for g in args.select)]
-    return cases, problems
-
-
-def _expected_failures(
-    args: argparse.Namespace,
-    chosen: Sequence[target.Target],
-    cases: Sequence[scenario.Scenario],
-) -> tuple[dict[str, dict[str, xfail.ExpectedFailure]], list[loader.ScenarioError]]:
-    lists: dict[str, dict[str, xfail.ExpectedFailure]] = {}
-    problems: list[loader.ScenarioError] = []
-    ids = {c.id for c in cases}
-    for chosen_target in chosen:
-        merged: dict[str, xfail.ExpectedFailure] = {}
-        for source in _sources(args):
-            if not source.is_dir():
-                continue
-            try:
-                listed = xfail.load(chosen_target.name, source)
-            except loader.ScenarioError as e:
-                problems.append(e)
-                continue
-            if not args.select:
-                for stale in sorted(set(listed) - ids):
-                    problems.append(
-                        loader.ScenarioError(
-                            str(xfail.list_path(chosen_target.name, source)),
-                            1,
-                            stale,
-                            'this expected failure names no scenario: remove it',
-                        )
-                    )
-            merged.update(listed)
-        lists[chosen_target.name] = merged
-    return lists, problems
+def _jobs(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise UsageError(f'--jobs {args.jobs}: must be at least 1')
+    return int(args.jobs)
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.juju_version not in versions.PROFILES:
-        known = ', '.join(versions.PROFILES)
-        raise UsageError(f'unknown Juju version {args.juju_version!r} (known: {known})')
     for report in args.report or ():
         if pathlib.Path(report).suffix not in reports.WRITERS:
             raise UsageError(f'--report {report}: the file must end in .json, .xml or .md')
-    chosen = _targets(args.target)
-    cases, problems = _load(args)
-    lists, list_problems = _expected_failures(args, chosen, cases)
-    problems += list_problems
-    progress = terminal.Progress(len(cases) * len(chosen))
+    jobs = _jobs(args)
+    suite = _session(args, args.juju_version)
+    chosen = _targets(suite, args.target)
+    for chosen_target in chosen:
+        suite.expected_failures(chosen_target.name)  # their problems show before the run
+    progress = terminal.Progress(len(suite.cases) * len(chosen))
     results: list[runner.Result] = []
-    last_checkpoint = time.monotonic()
 
-    def write_reports(*, complete: bool) -> None:
+    def write_reports(done: Sequence[runner.Result], *, complete: bool) -> None:
         for report in args.report or ():
             reports.write(
                 pathlib.Path(report),
-                results,
-                problems,
-                juju_version=args.juju_version,
+                done,
+                suite.problems,
+                juju_version=suite.juju_version,
                 complete=complete,
             )
 
     def record(result: runner.Result) -> None:
-        nonlocal last_checkpoint
         results.append(result)
         progress(result)
-        # Even a run killed outright (SIGKILL, a CI timeout) leaves valid reports of
-        # what finished, marked incomplete: rewritten atomically every second or so.
-        if args.report and time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
-            write_reports(complete=False)
-            last_checkpoint = time.monotonic()
+
+    # Even a run killed outright (SIGKILL, a CI timeout) leaves valid reports of what
+    # finished, marked incomplete: rewritten atomically every second or so.
+    def checkpoint(done: Sequence[runner.Result]) -> None:
+        write_reports(done, complete=False)
 
     try:
         with _interruptible():
-            runner.run(cases, chosen, args.juju_version, lists, record)
+            suite.run(
+                chosen,
+                jobs=jobs,
+                progress=record,
+                checkpoint=checkpoint if args.report else None,
+            )
     except Interrupted as stop:
         # Every result so far still reaches the reports, marked incomplete.
         progress.finish()
-        print(terminal.summary(results, problems, verbose=args.verbose), end='')
+        print(terminal.summary(results, suite.problems, verbose=args.verbose), end='')
         print(f'interrupted by {stop.name} after {len(results)} results', file=sys.stderr)
-        write_reports(complete=False)
+        write_reports(results, complete=False)
         return 128 + stop.signum
     progress.finish()
-    print(terminal.summary(results, problems, verbose=args.verbose), end='')
-    write_reports(complete=True)
-    if problems:
+    print(terminal.summary(results, suite.problems, verbose=args.verbose), end='')
+    write_reports(results, complete=True)
+    if suite.problems:
         return EXIT_BAD_INPUT
     return EXIT_FAILED if any(r.outcome.is_bad for r in results) else EXIT_OK
-
-
-CHECKPOINT_SECONDS = 1.0
 
 
 class Interrupted(BaseException):
@@ -212,22 +170,25 @@ def _interruptible() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _list(args: argparse.Namespace) -> int:
-    cases, problems = _load(args)
-    for case in cases:
-        print(f'{case.id:<55} {case.side!s:<10} {case.title}')
+def _print_problems(problems: Sequence[Exception]) -> None:
     for problem in problems:
         print(problem, file=sys.stderr)
-    print(f'{len(cases)} scenarios', file=sys.stderr)
-    return EXIT_BAD_INPUT if problems else EXIT_OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    suite = _session(args)
+    for case in suite.cases:
+        print(f'{case.id:<55} {case.side!s:<10} {case.title}')
+    _print_problems(suite.problems)
+    print(f'{len(suite.cases)} scenarios', file=sys.stderr)
+    return EXIT_BAD_INPUT if suite.problems else EXIT_OK
 
 
 def _show(args: argparse.Namespace) -> int:
-    cases, problems = loader.load(_sources(args))
-    found = [c for c in cases if c.id == args.id]
+    suite = _session(args)
+    found = [c for c in suite.cases if c.id == args.id]
     if not found:
-        for problem in problems:
-            print(problem, file=sys.stderr)
+        _print_problems(suite.problems)
         raise UsageError(f'no scenario {args.id!r} (see `actionspec list`)')
     print(pathlib.Path(found[0].path).read_text(encoding='utf-8'), end='')
     return EXIT_OK
@@ -274,28 +235,27 @@ def _juju_run(args: argparse.Namespace) -> int:
 
 
 def _matrix(args: argparse.Namespace) -> int:
-    if args.juju_version not in versions.PROFILES:
-        raise UsageError(f'unknown Juju version {args.juju_version!r}')
-    chosen = _targets(['all'])
-    cases, problems = _load(args)
-    lists, list_problems = _expected_failures(args, chosen, cases)
-    progress = terminal.Progress(len(cases) * len(chosen))
-    results = runner.run(cases, chosen, args.juju_version, lists, progress)
+    jobs = _jobs(args)
+    suite = _session(args, args.juju_version)
+    chosen = _targets(suite, ['all'])
+    progress = terminal.Progress(len(suite.cases) * len(chosen))
+    results = suite.run(chosen, jobs=jobs, progress=progress)
     progress.finish()
     outputs = {args.markdown: matrix.render_markdown, args.json: matrix.render_json}
     for path, writer in outputs.items():
         if path:
-            _write_atomically(pathlib.Path(path), writer(results, args.juju_version))
+            files.write_atomically(pathlib.Path(path), writer(results, suite.juju_version))
     if not args.markdown and not args.json:
-        print(matrix.render_markdown(results, args.juju_version), end='')
+        print(matrix.render_markdown(results, suite.juju_version), end='')
     missing = sorted(set(targets.names()) - {t.name for t in chosen})
     for name in missing:
         print(
             f'target {name} is not available here: see `actionspec run --target {name}`',
             file=sys.stderr,
         )
+    _print_problems(suite.problems)
     print(runner.closing_line(results), file=sys.stderr)
-    if problems or list_problems:
+    if suite.problems:
         return EXIT_BAD_INPUT
     return EXIT_FAILED if any(r.outcome.is_bad for r in results) else EXIT_OK
 
@@ -334,7 +294,7 @@ def _fuzz(args: argparse.Namespace) -> int:
     """Generated scenarios on the reference and a second target; print what disagrees."""
     if args.examples < 1:
         raise UsageError(f'--examples {args.examples}: must be at least 1')
-    first, second = _targets(['reference', args.against])
+    first, second = _targets(_session(args), ['reference', args.against])
     out = pathlib.Path(args.out) if args.out else None
 
     def progress(done: int, found: int) -> None:
@@ -357,7 +317,7 @@ def _fuzz(args: argparse.Namespace) -> int:
         print()
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
-            _write_atomically(out / f'disagreement-{args.seed}-{number}.yaml', item.text)
+            files.write_atomically(out / f'disagreement-{args.seed}-{number}.yaml', item.text)
     print(
         f'{args.examples} examples (seed {args.seed}), reference against {second.name}: '
         f'{len(found)} disagreements, {findings.not_covered} not covered by {second.name}',
@@ -366,20 +326,15 @@ def _fuzz(args: argparse.Namespace) -> int:
     return EXIT_FAILED if found else EXIT_OK
 
 
-def _write_atomically(path: pathlib.Path, text: str) -> None:
-    tmp = path.with_name(f'.{path.name}.tmp')
-    tmp.write_text(text, encoding='utf-8')
-    os.replace(tmp, path)
-
-
 def _mutants(args: argparse.Namespace) -> int:
-    cases, problems = _load(args)
-    if problems:
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        return EXIT_BAD_INPUT
     chosen = args.juju_version or list(versions.PROFILES)
-    table = mutants.catch_table(cases, chosen)
+    suite = _session(args)
+    for juju_version in chosen:
+        _session(argparse.Namespace(), juju_version)  # an unknown version is a UsageError
+    if suite.problems:
+        _print_problems(suite.problems)
+        return EXIT_BAD_INPUT
+    table = mutants.catch_table(suite.cases, chosen)
     width = max(len(m.name) for m, _ in table)
     print(f'{"mutant":<{width}}  caught by  breaks')
     for mutant, caught in table:
@@ -411,6 +366,18 @@ def _suite_options(p: argparse.ArgumentParser) -> None:
         action='append',
         metavar='GLOB',
         help='only scenarios whose id matches (repeatable)',
+    )
+
+
+def _jobs_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        '-j',
+        '--jobs',
+        type=int,
+        default=session.default_jobs(),
+        metavar='N',
+        help='run scenarios in N processes at once; results and their order are the same '
+        '(default: one per core, here %(default)s)',
     )
 
 
@@ -468,6 +435,7 @@ def parser() -> argparse.ArgumentParser:
         help='also write a report: .json, .xml (JUnit) or .md (repeatable)',
     )
     r.add_argument('-v', '--verbose', action='store_true', help='also list skipped scenarios')
+    _jobs_option(r)
     _suite_options(r)
     r.set_defaults(func=_run)
 
@@ -501,6 +469,7 @@ def parser() -> argparse.ArgumentParser:
     mx.add_argument('--juju-version', default=versions.DEFAULT_VERSION, metavar='V')
     mx.add_argument('--markdown', metavar='PATH', help='write the matrix as Markdown here')
     mx.add_argument('--json', metavar='PATH', help='write the matrix as JSON here')
+    _jobs_option(mx)
     _suite_options(mx)
     mx.set_defaults(func=_matrix)
 

@@ -2,27 +2,32 @@
 
     pytest --actionspec-target=reference
     pytest --actionspec-target=mypackage.conformance:MyTarget --actionspec-select='fan-out/*'
+    pytest --actionspec-target=ops --actionspec-suite=my-scenarios/
 
-Items are named `<target>::<scenario id>`. Expected failures from the target's list are
-reported as xfail; an expected failure that passes fails.
+Scenario files are collected the usual way (`pytest_collect_file`): those of the bundled
+suite, or of the files and directories `--actionspec-suite` names. Items are named
+`<target>::<scenario id>`. Expected failures from the target's list are reported as xfail;
+an expected failure that passes fails. Everything is read through one `Session`, as
+`actionspec run` reads it: a bad expected-failure list stops the run with its one-line
+error, and a bad scenario file is that file's collection error.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import pathlib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from . import targets
+from . import session, yamldata
 from .reports import terminal
 from .suite import loader, runner, xfail
 from .suite.scenario import Scenario
 from .suite.target import Target
 
 Outcome = runner.Outcome
+_SESSION = pytest.StashKey['_Plugin']()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,17 +50,97 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption('--actionspec-juju-version', default='3.6', metavar='V')
 
 
+class _Plugin:
+    """What one pytest run knows of the suite: its session and targets."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        names: list[str] = config.getoption('actionspec_target')
+        sources = [pathlib.Path(p) for p in config.getoption('actionspec_suite')]
+        try:
+            self.session = session.Session.load(
+                sources,
+                select=config.getoption('actionspec_select'),
+                juju_version=config.getoption('actionspec_juju_version'),
+            )
+            self.targets: list[Target] = self.session.targets(names)
+        except session.SessionError as e:
+            raise pytest.UsageError(f'actionspec: {e}') from None
+        for chosen in self.targets:
+            self.session.expected_failures(chosen.name)
+        lists = [p for p in self.session.problems if _is_expected_failure_list(p)]
+        if lists:
+            raise pytest.UsageError('\n'.join(str(p) for p in lists))
+        self.selected = {c.id for c in self.session.cases}
+        self.roots = [p.resolve() for p in self.session.sources]
+
+    def holds(self, path: pathlib.Path) -> bool:
+        """Whether `path` is a scenario file of the session's sources."""
+        path = path.resolve()
+        for root in self.roots:
+            if path == root or (root in path.parents and 'expected-failures' not in path.parts):
+                return True
+        return False
+
+    def root_of(self, path: pathlib.Path) -> pathlib.Path:
+        """The source directory a scenario's id is relative to (as the loader takes it)."""
+        path = path.resolve()
+        for root in self.roots:
+            if root in path.parents:
+                return root
+        return path.parent
+
+    def expected(self, target: Target, case: Scenario) -> xfail.ExpectedFailure | None:
+        return self.session.expected_failures(target.name).get(case.id)
+
+
+def _is_expected_failure_list(problem: yamldata.DataError) -> bool:
+    return 'expected-failures' in pathlib.Path(problem.path).parts
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption('actionspec_target'):
+        return
+    plugin = _Plugin(config)
+    config.stash[_SESSION] = plugin
+    # pytest walks the suite's directories as it walks any path it is given.
+    config.args.extend(str(p) for p in plugin.session.sources)
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: pathlib.Path) -> Any:
+    plugin = parent.config.stash.get(_SESSION, None)
+    if plugin is None or file_path.suffix != '.yaml' or not plugin.holds(file_path):
+        return None
+    return ScenarioFile.from_parent(parent, path=file_path)
+
+
+class ScenarioFile(pytest.File):
+    """One scenario file: an item per target, unless the scenario is not selected."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        plugin: _Plugin = self.config.stash[_SESSION]
+        case = loader.load_file(self.path, plugin.root_of(self.path))  # bad: collection error
+        if case.id not in plugin.selected:
+            return
+        for chosen in plugin.targets:
+            yield ScenarioItem.from_parent(
+                self,
+                name=f'{chosen.name}::{case.id}',
+                case=case,
+                target=chosen,
+                juju_version=plugin.session.juju_version,
+                expected=plugin.expected(chosen, case),
+            )
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, yamldata.DataError):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+
 class ScenarioFailedError(Exception):
     def __init__(self, result: runner.Result) -> None:
         super().__init__(result.id)
         self.result = result
-
-
-class SuiteCollector(pytest.Collector):
-    """The parent of the scenario items; it collects nothing by itself."""
-
-    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        return iter(())
 
 
 class ScenarioItem(pytest.Item):
@@ -94,42 +179,3 @@ class ScenarioItem(pytest.Item):
             self.case.line('') - 1,
             f'{self.target.name}::{self.case.id}',
         )
-
-
-def pytest_collection_modifyitems(
-    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
-) -> None:
-    names: list[str] = config.getoption('actionspec_target')
-    if not names:
-        return
-    sources = [pathlib.Path(p) for p in config.getoption('actionspec_suite')] or [
-        loader.bundled_suite()
-    ]
-    cases, problems = loader.load(sources)
-    if problems:
-        raise pytest.UsageError('\n'.join(str(p) for p in problems))
-    globs: list[str] = config.getoption('actionspec_select')
-    if globs:
-        cases = [c for c in cases if any(fnmatch.fnmatchcase(c.id, g) for g in globs)]
-    version: str = config.getoption('actionspec_juju_version')
-    parent = SuiteCollector.from_parent(session, name='actionspec', nodeid='actionspec')
-    for name in names:
-        try:
-            chosen = targets.make(name)
-        except (KeyError, targets.TargetUnavailableError) as e:
-            raise pytest.UsageError(f'--actionspec-target {name}: {e}') from None
-        listed: dict[str, xfail.ExpectedFailure] = {}
-        for source in sources:
-            if source.is_dir():
-                listed.update(xfail.load(chosen.name, source))
-        for case in cases:
-            items.append(
-                ScenarioItem.from_parent(
-                    parent,
-                    name=f'{chosen.name}::{case.id}',
-                    case=case,
-                    target=chosen,
-                    juju_version=version,
-                    expected=listed.get(case.id),
-                )
-            )

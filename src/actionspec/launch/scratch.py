@@ -28,21 +28,27 @@ def _base() -> pathlib.Path:
     return pathlib.Path(tempfile.gettempdir())
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether `pid` is a running process. A zombie (killed, not yet reaped by its parent)
+    counts as gone: it will never do anything again."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process
-        pass
-    return True
+        return True
+    try:
+        stat = pathlib.Path(f'/proc/{pid}/stat').read_text()
+    except OSError:
+        return True  # no /proc here: the signal check is all there is
+    return stat.rpartition(')')[2].split()[0] != 'Z'
 
 
 def _sweep(base: pathlib.Path) -> None:
     """Remove the roots of processes that are gone."""
     for entry in base.iterdir():
         found = _ROOT_NAME.match(entry.name)
-        if found and entry.is_dir() and not _alive(int(found[1])):
+        if found and entry.is_dir() and not process_alive(int(found[1])):
             shutil.rmtree(entry, ignore_errors=True)
 
 

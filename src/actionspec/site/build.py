@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 import pathlib
 import subprocess
 import sys
 import time
 
-from .. import targets
+from .. import files, session
 from ..juju import versions
 from ..reports import matrix
-from ..suite import loader, runner, xfail
+from ..suite import loader
 from . import notebooks
 
 MATRIX = pathlib.Path('docs/assets/conformance-matrix.json')
@@ -39,12 +38,10 @@ class Figures:
 
 def matrix_data(juju_version: str = versions.DEFAULT_VERSION) -> str:
     """The conformance matrix as committed: every target available here, bundled suite."""
-    cases, problems = loader.load([loader.bundled_suite()])
-    if problems:
-        raise problems[0]
-    chosen = targets.available()
-    lists = {t.name: xfail.load(t.name, loader.bundled_suite()) for t in chosen}
-    results = runner.run(cases, chosen, juju_version, lists)
+    suite = session.Session.load(juju_version=juju_version)
+    results = suite.run(suite.targets(['all']), jobs=session.default_jobs())
+    if suite.problems:
+        raise suite.problems[0]
     return matrix.render_json(results, juju_version)
 
 
@@ -57,10 +54,7 @@ def _suite_digest() -> str:
 
 
 def _write(path: pathlib.Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.tmp')
-    tmp.write_text(text, encoding='utf-8')
-    os.replace(tmp, path)
+    files.write_atomically(path, text)
 
 
 def refresh_matrix(root: pathlib.Path, *, force: bool = False) -> bool:
@@ -109,7 +103,3 @@ def report(figures: Figures) -> str:
         f'matrix: {figures.matrix_seconds:.1f} s\n'
         f'site built (mkdocs build --strict): {figures.build_seconds:.1f} s\n'
     )
-
-
-def dumps_json(figures: Figures) -> str:
-    return json.dumps(dataclasses.asdict(figures), indent=2) + '\n'

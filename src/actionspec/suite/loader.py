@@ -8,28 +8,19 @@ import functools
 import json
 import pathlib
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import jsonschema
-import yaml
 
-from .. import charmmeta
+from .. import charmmeta, yamldata
 from . import scenario
 
 Path = pathlib.Path
 
 
-class ScenarioError(ValueError):
-    """A scenario file that cannot be used, and where: `file:line: field: message`."""
-
-    def __init__(self, path: str, line: int, field: str, message: str) -> None:
-        self.path = path
-        self.line = line
-        self.field = field
-        self.message = message
-        where = f'{field}: ' if field else ''
-        super().__init__(f'{path}:{line}: {where}{message}')
+# Every load error, of a scenario or of any data file the suite reads.
+ScenarioError = yamldata.DataError
 
 
 def bundled_suite() -> Path:
@@ -52,70 +43,9 @@ def _validator() -> jsonschema.protocols.Validator:
     return jsonschema.Draft202012Validator(schema())
 
 
-# -- YAML with positions -------------------------------------------------------------------
-
-_Lines = dict[str, int]
-# libyaml's parser when PyYAML has it (it keeps positions too), else the pure-Python one.
-_SafeLoader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
-
-
-def _field(path: Iterable[Any]) -> str:
-    out = ''
-    for part in path:
-        out += f'[{part}]' if isinstance(part, int) else (f'.{part}' if out else str(part))
-    return out
-
-
-def _read_yaml(text: str, path: str) -> tuple[Any, _Lines]:
-    """Parse one YAML document safely; map each field to its line; refuse aliases and
-    duplicate keys (PyYAML would silently keep the last)."""
-    loader = _SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise ScenarioError(path, 1, '', 'the file is empty')
-        lines: _Lines = {}
-        _walk(node, (), lines, path, set())
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = e.problem or e.context or 'invalid YAML'
-        raise ScenarioError(path, line, '', f'YAML syntax error: {problem}') from None
-    except yaml.YAMLError as e:
-        raise ScenarioError(path, 1, '', f'YAML error: {e}') from None
-    finally:
-        loader.dispose()
-    return data, lines
-
-
-def _walk(node: yaml.Node, at: tuple[Any, ...], lines: _Lines, path: str, seen: set[int]) -> None:
-    if id(node) in seen:
-        raise ScenarioError(
-            path, node.start_mark.line + 1, _field(at), 'YAML anchors and aliases are not allowed'
-        )
-    seen.add(id(node))
-    lines[_field(at)] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        keys: set[Any] = set()
-        for key_node, value_node in node.value:
-            if key_node.tag == 'tag:yaml.org,2002:merge':
-                raise ScenarioError(
-                    path,
-                    key_node.start_mark.line + 1,
-                    _field(at),
-                    'YAML merge keys are not allowed',
-                )
-            key = key_node.value
-            if key in keys:
-                raise ScenarioError(
-                    path, key_node.start_mark.line + 1, _field((*at, key)), 'duplicate key'
-                )
-            keys.add(key)
-            _walk(value_node, (*at, key), lines, path, seen)
-    elif isinstance(node, yaml.SequenceNode):
-        for n, item in enumerate(node.value):
-            _walk(item, (*at, n), lines, path, seen)
+_Lines = yamldata.Lines
+_field = yamldata.field_name
+_read_yaml = yamldata.read
 
 
 # -- schema errors, said plainly ---------------------------------------------------------
