@@ -10,7 +10,8 @@ a dispatch does not wait for a fork; and a child that ends normally reports its 
 just before `_exit`, so a dispatch does not wait for the kernel to tear the process down
 either (a child that dies otherwise is waited for).
 
-Run as `python -m actionspec.launch.zygote SOCKET OWNER_PID [MODULE ...]`: it imports
+Run as `python -c 'from actionspec.launch import zygote; zygote.main()' SOCKET OWNER_PID
+[MODULE ...]`: it imports
 each MODULE up front (what the charms it forks will import), serves one connection at a
 time and has no threads, so forking is safe.
 """
@@ -208,9 +209,6 @@ def main() -> None:
     _serve(sys.argv[1], owner=int(sys.argv[2]))
 
 
-if __name__ == '__main__':
-    main()
-
 
 class Zygote:
     """The controller's handle on a zygote process: start it once, fork per dispatch."""
@@ -222,8 +220,9 @@ class Zygote:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
-                '-m',
-                'actionspec.launch.zygote',
+                # Not `-m`: the package imports this module, and runpy would run it twice.
+                '-c',
+                'from actionspec.launch import zygote; zygote.main()',
                 self.address,
                 str(os.getpid()),
                 *preload,
