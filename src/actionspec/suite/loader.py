@@ -346,7 +346,9 @@ def scenario_files(source: Path) -> Iterator[tuple[Path, Path]]:
     """(file, root) for each scenario file under a directory, or the file itself."""
     if source.is_dir():
         for path in sorted(source.rglob('*.yaml')):
-            if 'expected-failures' not in path.relative_to(source).parts:
+            relative = path.relative_to(source)
+            # The suite's data beside its scenarios: expected-failure lists, the rules.
+            if 'expected-failures' not in relative.parts and relative != Path('rules.yaml'):
                 yield path, source
     else:
         yield source, source.parent
