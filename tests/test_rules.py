@@ -1,0 +1,153 @@
+"""The rules as data (conformance/rules.yaml): their content, their strict loader, and the
+suite around them (the wheel, the scenario files)."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+
+import jsonschema
+import pytest
+import yaml
+
+from actionspec.suite import loader, rules, scenario
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SUITE = loader.bundled_suite()
+TEXT = rules.path().read_text(encoding='utf-8')
+# Where the rules come from: the repositories the scenarios' own citations allow.
+REPOSITORIES = {'juju/juju', 'canonical/operator', 'juju/charm', 'juju/gojsonschema'}
+
+
+# -- content ---------------------------------------------------------------------------------
+def test_the_file_states_c1_to_c9_and_j1_to_j12_in_order_each_on_its_side() -> None:
+    known = rules.bundled()
+    assert list(known) == [f'C{n}' for n in range(1, 10)] + [f'J{n}' for n in range(1, 13)]
+    for rule in known.values():
+        side = scenario.Side.CHARM if rule.id[0] == 'C' else scenario.Side.CONTROLLER
+        assert rule.side is side, rule.id
+
+
+def test_the_file_fits_its_schema_read_by_plain_yaml() -> None:
+    """The schema is checked on its own, not only through the loader that uses it."""
+    schema = json.loads((SUITE / rules.SCHEMA).read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(TEXT))
+
+
+def test_each_statement_is_one_sentence() -> None:
+    for rule in rules.bundled().values():
+        prose = re.sub(r'`[^`]*`', 'code', rule.statement)  # full stops in code don't count
+        assert '\n' not in rule.statement and rule.statement.endswith('.'), rule.id
+        assert not re.search(r'[.!?]\s+[A-Z]', prose), f'{rule.id} has more than one sentence'
+
+
+def test_each_source_is_a_file_of_a_known_repository() -> None:
+    for rule in rules.bundled().values():
+        for source in rule.sources:
+            repository, _, file = source.partition(' ')
+            assert repository in REPOSITORIES, (rule.id, source)
+            assert '.' in file.rsplit('/', 1)[-1], (rule.id, source)  # a file, not a folder
+
+
+def test_rule_lines_point_at_their_entries() -> None:
+    lines = TEXT.splitlines()
+    for rule in rules.bundled().values():
+        assert lines[rule.line - 1] == f'- id: {rule.id}'
+
+
+# -- the strict loader -------------------------------------------------------------------------
+def _broken(old: str, new: str) -> str:
+    assert TEXT.count(old) >= 1, old
+    return TEXT.replace(old, new, 1)
+
+
+C4 = '- id: C4\n  side: charm\n'
+
+
+@pytest.mark.parametrize(
+    ('text', 'error'),
+    [
+        (_broken(C4, C4 + '  side: charm\n'), '46: [3].side: duplicate key'),
+        (
+            _broken(C4, '- id: &c4 C4\n  side: charm\n  title: *c4\n'),
+            '44: [3].title: YAML anchors and aliases are not allowed',
+        ),
+        (
+            _broken('- id: C4', '- id: !!python/name:os.system C4'),
+            '44: YAML syntax error: could not determine a constructor for the tag '
+            "'tag:yaml.org,2002:python/name:os.system'",
+        ),
+        (_broken(C4, C4 + '  title: x\n'), "46: [3].title: unknown field 'title'"),
+        (
+            _broken(C4, '- id: C4\n  side: juju\n'),
+            "45: [3].side: 'juju' is not one of: charm, controller",
+        ),
+        (
+            _broken(C4, '- id: C4\n  side: controller\n'),
+            "44: [3].id: the id of a controller-side rule starts with 'J'",
+        ),
+        (
+            _broken('- id: C4\n', '- id: C3\n'),
+            "44: [3].id: 'C3' is stated twice (first on line 33)",
+        ),
+        (
+            _broken('  - canonical/operator ops/log.py\n', '  - ops/log.py\n'),
+            "98: [7].sources[1]: 'ops/log.py' is not `<owner>/<repository> <path>`",
+        ),
+        (
+            _broken(
+                '  statement: >-\n    An action event', '  statement: |-\n    An\n    action event'
+            ),
+            '46: [3].statement: a statement is one sentence on one line, ending with a full stop',
+        ),
+        ('{C1: x}\n', '1: a rules file is a YAML list of rules'),
+        ('', '1: the file is empty'),
+    ],
+    ids=[
+        'duplicate-key',
+        'anchor',
+        'python-tag',
+        'unknown-field',
+        'unknown-side',
+        'id-of-the-other-side',
+        'duplicate-id',
+        'source-without-repository',
+        'two-line-statement',
+        'not-a-list',
+        'empty',
+    ],
+)
+def test_a_broken_rules_file_gives_one_line_naming_file_line_and_field(
+    text: str, error: str
+) -> None:
+    with pytest.raises(rules.RulesError) as caught:
+        rules.load_text(text, 'conformance/rules.yaml')
+    assert str(caught.value) == f'conformance/rules.yaml:{error}'
+
+
+# -- the suite around it -------------------------------------------------------------------------
+def test_the_rules_file_is_not_taken_for_a_scenario(tmp_path: pathlib.Path) -> None:
+    files = [p for p, _ in loader.scenario_files(SUITE)]
+    assert rules.path() not in files and files
+    # A scenario deeper down may still be called rules.yaml.
+    (tmp_path / 'rules.yaml').write_text(TEXT)
+    (tmp_path / 'area').mkdir()
+    deeper = tmp_path / 'area' / 'rules.yaml'
+    deeper.write_text((SUITE / 'logs' / 'in-order.yaml').read_text())
+    cases, problems = loader.load([tmp_path])
+    assert problems == [] and [c.id for c in cases] == ['area/rules']
+
+
+def test_the_wheel_ships_every_file_of_the_suite() -> None:
+    """package-data globs, applied as setuptools applies them, reach every suite file."""
+    tomllib = pytest.importorskip('tomllib')  # Python 3.11 and later
+    config = tomllib.loads((ROOT / 'pyproject.toml').read_text())['tool']['setuptools']
+    directory = ROOT / config['package-dir']['actionspec.conformance']
+    shipped = {
+        p for g in config['package-data']['actionspec.conformance'] for p in directory.glob(g)
+    }
+    wanted = {p for p in directory.rglob('*') if p.is_file() and '__pycache__' not in p.parts}
+    assert rules.path().resolve() in {p.resolve() for p in wanted}
+    assert sorted(map(str, wanted - shipped)) == []
