@@ -1,5 +1,5 @@
 """The rules as data (conformance/rules.yaml): their content, their strict loader, and the
-suite around them (the wheel, the scenario files)."""
+places that read them (the scenario loader, the wheel)."""
 
 from __future__ import annotations
 
@@ -127,7 +127,32 @@ def test_a_broken_rules_file_gives_one_line_naming_file_line_and_field(
     assert str(caught.value) == f'conformance/rules.yaml:{error}'
 
 
-# -- the suite around it -------------------------------------------------------------------------
+def test_a_broken_bundled_rules_file_is_a_load_problem_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken() -> dict[str, rules.Rule]:
+        raise rules.RulesError('conformance/rules.yaml', 3, '[0].side', 'duplicate key')
+
+    monkeypatch.setattr(rules, 'bundled', broken)
+    cases, problems = loader.load([SUITE / 'logs' / 'in-order.yaml'])
+    assert cases == []
+    assert [str(p) for p in problems] == ['conformance/rules.yaml:3: [0].side: duplicate key']
+
+
+# -- the scenario loader reads it ----------------------------------------------------------------
+def test_scenario_rules_are_checked_against_the_file_not_a_fixed_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    without_j9 = {i: r for i, r in rules.bundled().items() if i != 'J9'}
+    monkeypatch.setattr(rules, 'bundled', lambda: without_j9)
+    path = SUITE / 'fan-out' / 'leader.yaml'
+    assert 'rules: [J9]' in path.read_text()
+    _, problems = loader.load([path])
+    assert [str(p) for p in problems] == [
+        f"{path}:3: rules[0]: no rule 'J9' in conformance/rules.yaml"
+    ]
+
+
 def test_the_rules_file_is_not_taken_for_a_scenario(tmp_path: pathlib.Path) -> None:
     files = [p for p, _ in loader.scenario_files(SUITE)]
     assert rules.path() not in files and files

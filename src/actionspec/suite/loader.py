@@ -235,6 +235,19 @@ def _check_sense(data: Mapping[str, Any], lines: _Lines, path: str) -> None:
         fail('expect.error', 'a refused invocation has no tasks and no trace to expect')
 
 
+def _check_rules(data: Mapping[str, Any], lines: _Lines, path: str) -> None:
+    """Every rule a scenario names is one that conformance/rules.yaml states."""
+    from . import rules  # break circular import: rules reads its file with this module
+
+    known = rules.bundled()
+    for n, rule in enumerate(data['rules']):
+        if rule not in known:
+            field = f'rules[{n}]'
+            raise ScenarioError(
+                path, lines.get(field, 1), field, f'no rule {rule!r} in conformance/{rules.FILE}'
+            )
+
+
 def _check_event(
     apps: Mapping[str, Any],
     endpoints: Mapping[str, set[str]],
@@ -275,6 +288,7 @@ def parse(data: Any, lines: _Lines, path: str, scenario_id: str) -> scenario.Sce
     if errors:
         raise _schema_error(errors[0], lines, path)
     _check_sense(data, lines, path)
+    _check_rules(data, lines, path)
     model = data['model']
     apps = tuple(
         scenario.AppSpec(
