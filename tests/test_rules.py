@@ -1,5 +1,5 @@
 """The rules as data (conformance/rules.yaml): their content, their strict loader, and the
-places that read them (the scenario loader, the wheel)."""
+places that read them (the scenario loader, the mutants, the wheel)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from actionspec.suite import loader, rules, scenario
+from actionspec.suite import loader, mutants, rules, scenario
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SUITE = loader.bundled_suite()
@@ -176,3 +176,11 @@ def test_the_wheel_ships_every_file_of_the_suite() -> None:
     wanted = {p for p in directory.rglob('*') if p.is_file() and '__pycache__' not in p.parts}
     assert rules.path().resolve() in {p.resolve() for p in wanted}
     assert sorted(map(str, wanted - shipped)) == []
+
+
+# -- the mutants read it -------------------------------------------------------------------
+def test_every_mutant_names_a_rule_and_prints_its_statement() -> None:
+    for mutant in mutants.MUTANTS:
+        statement = rules.bundled()[mutant.rule].statement
+        assert mutant.breaks.startswith(f'{mutant.rule} broken: {mutant.how}.')
+        assert mutant.breaks.endswith(statement)

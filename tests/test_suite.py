@@ -215,6 +215,8 @@ def test_mutants_command_prints_the_catch_table(capsys: pytest.CaptureFixture[st
     assert cli.main(['mutants', '--juju-version', '3.6', '--show', '1']) == 0
     out = capsys.readouterr().out
     assert 'no-deferred-reemission' in out
+    statement = rules.bundled()['C2'].statement  # the table prints rules.yaml's words
+    assert f'C2 broken: deferred events are not re-emitted. The rule: {statement}' in out
     assert out.strip().endswith(f'{len(mutants.MUTANTS)} of {len(mutants.MUTANTS)} mutants caught')
 
 
