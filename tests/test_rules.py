@@ -1,5 +1,5 @@
 """The rules as data (conformance/rules.yaml): their content, their strict loader, and the
-places that read them (the scenario loader, the mutants, the wheel)."""
+places that read them (scenario loader, catalogue, reference page, mutants, wheel)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
+from actionspec.site import pages
 from actionspec.suite import loader, mutants, rules, scenario
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -176,6 +177,59 @@ def test_the_wheel_ships_every_file_of_the_suite() -> None:
     wanted = {p for p in directory.rglob('*') if p.is_file() and '__pycache__' not in p.parts}
     assert rules.path().resolve() in {p.resolve() for p in wanted}
     assert sorted(map(str, wanted - shipped)) == []
+
+
+# -- the pages read it ---------------------------------------------------------------------------
+def test_a_rule_marker_becomes_its_statement_anchored_and_linked() -> None:
+    page = pages.expand_rules('Intro.\n\n{{rule J7}}\n\nMore.\n', 'reference.md', rules.bundled())
+    j7 = rules.bundled()['J7']
+    assert (
+        f'**Rule [J7](catalogue/index.md#rule-j7)** (controller side): {j7.statement}\n'
+        '{: #rule-j7 .as-rule }\n'
+    ) in page
+    assert page.startswith('Intro.\n') and page.endswith('More.\n')
+    assert '{{rule' not in page
+
+
+def test_a_marker_naming_no_rule_or_inside_a_sentence_stops_the_build() -> None:
+    with pytest.raises(pages.UnknownRuleError, match=r'errata.md: \{\{rule J13\}\} names no rule'):
+        pages.expand_rules('{{rule J13}}\n', 'errata.md', rules.bundled())
+    with pytest.raises(pages.UnknownRuleError, match='must stand on a line of its own'):
+        pages.expand_rules('As {{rule J7}} says.\n', 'errata.md', rules.bundled())
+
+
+def test_the_reference_page_states_every_rule_exactly_once() -> None:
+    text = (ROOT / 'docs' / 'reference.md').read_text()
+    stated = pages.RULE.findall(text)
+    assert sorted(stated) == sorted(rules.bundled())
+    for rule in rules.bundled().values():
+        assert rule.statement not in text, f'{rule.id} is copied by hand'
+
+
+def test_the_catalogue_lists_every_rule_with_the_scenarios_that_check_it() -> None:
+    cases = pages.load_suite()
+    index = pages.catalogue(
+        cases, json.loads((ROOT / 'docs/assets/conformance-matrix.json').read_text())
+    )['catalogue/index.md']
+    for rule in rules.bundled().values():
+        row = next(line for line in index.splitlines() if line.startswith(f'| **{rule.id}**{{'))
+        checking = [c.id for c in cases if rule.id in c.rules]
+        assert f'{{#{rule.anchor}}}' in row and rule.statement in row
+        assert f'| {len(checking)} scenarios: ' in row
+        assert all(
+            f'[`{i}`]({pages.scenario_uri(i).removeprefix("catalogue/")})' in row for i in checking
+        )
+
+
+def test_each_scenario_links_its_rules() -> None:
+    cases = pages.load_suite()
+    matrix = json.loads((ROOT / 'docs/assets/conformance-matrix.json').read_text())
+    area_page = pages.catalogue(cases, matrix)['catalogue/logs.md']
+    case = next(c for c in cases if c.id == 'logs/in-order')
+    assert (
+        f'· rules {", ".join(f"[{r}](index.md#rule-{r.lower()})" for r in case.rules)}'
+        in area_page
+    )
 
 
 # -- the mutants read it -------------------------------------------------------------------
