@@ -64,44 +64,50 @@ def _broken(old: str, new: str) -> str:
     return TEXT.replace(old, new, 1)
 
 
+def _line(text: str) -> int:
+    return TEXT.splitlines().index(text) + 1
+
+
 C4 = '- id: C4\n  side: charm\n'
+# Where the cases below break the file: C4's entry, C3's, and C8's second source.
+AT = {'c4': _line('- id: C4'), 'c3': _line('- id: C3')}
+AT['log'] = TEXT.splitlines().index('  - canonical/operator ops/log.py', AT['c4']) + 1
 
 
 @pytest.mark.parametrize(
     ('text', 'error'),
     [
-        (_broken(C4, C4 + '  side: charm\n'), '46: [3].side: duplicate key'),
+        (_broken(C4, C4 + '  side: charm\n'), f'{AT["c4"] + 2}: [3].side: duplicate key'),
         (
             _broken(C4, '- id: &c4 C4\n  side: charm\n  title: *c4\n'),
-            '44: [3].title: YAML anchors and aliases are not allowed',
+            f'{AT["c4"]}: [3].title: YAML anchors and aliases are not allowed',
         ),
         (
             _broken('- id: C4', '- id: !!python/name:os.system C4'),
-            '44: YAML syntax error: could not determine a constructor for the tag '
+            f'{AT["c4"]}: YAML syntax error: could not determine a constructor for the tag '
             "'tag:yaml.org,2002:python/name:os.system'",
         ),
-        (_broken(C4, C4 + '  title: x\n'), "46: [3].title: unknown field 'title'"),
+        (_broken(C4, C4 + '  title: x\n'), f"{AT['c4'] + 2}: [3].title: unknown field 'title'"),
         (
             _broken(C4, '- id: C4\n  side: juju\n'),
-            "45: [3].side: 'juju' is not one of: charm, controller",
+            f"{AT['c4'] + 1}: [3].side: 'juju' is not one of: charm, controller",
         ),
         (
             _broken(C4, '- id: C4\n  side: controller\n'),
-            "44: [3].id: the id of a controller-side rule starts with 'J'",
+            f"{AT['c4']}: [3].id: the id of a controller-side rule starts with 'J'",
         ),
         (
             _broken('- id: C4\n', '- id: C3\n'),
-            "44: [3].id: 'C3' is stated twice (first on line 33)",
+            f"{AT['c4']}: [3].id: 'C3' is stated twice (first on line {AT['c3']})",
         ),
         (
             _broken('  - canonical/operator ops/log.py\n', '  - ops/log.py\n'),
-            "98: [7].sources[1]: 'ops/log.py' is not `<owner>/<repository> <path>`",
+            f"{AT['log']}: [7].sources[1]: 'ops/log.py' is not `<owner>/<repository> <path>`",
         ),
         (
-            _broken(
-                '  statement: >-\n    An action event', '  statement: |-\n    An\n    action event'
-            ),
-            '46: [3].statement: a statement is one sentence on one line, ending with a full stop',
+            _broken('  statement: >-\n    Deferring', '  statement: |-\n    Deferring\n   '),
+            f'{AT["c4"] + 2}: [3].statement: '
+            'a statement is one sentence on one line, ending with a full stop',
         ),
         ('{C1: x}\n', '1: a rules file is a YAML list of rules'),
         ('', '1: the file is empty'),
