@@ -221,7 +221,7 @@ def test_the_catalogue_lists_every_rule_with_the_scenarios_that_check_it() -> No
         row = next(line for line in index.splitlines() if line.startswith(f'| **{rule.id}**{{'))
         checking = [c.id for c in cases if rule.id in c.rules]
         assert f'{{#{rule.anchor}}}' in row and rule.statement in row
-        assert f'| {len(checking)} scenarios: ' in row
+        assert f'| {len(checking)} scenario{"s" * (len(checking) != 1)}: ' in row
         assert all(
             f'[`{i}`]({pages.scenario_uri(i).removeprefix("catalogue/")})' in row for i in checking
         )

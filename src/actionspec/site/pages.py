@@ -184,7 +184,7 @@ def rule_table(known: Mapping[str, rules.Rule], cases: Sequence[scenario.Scenari
         sources = '<br>'.join(_source(s) for s in rule.sources)
         lines.append(
             f'| **{rule.id}**{{#{rule.anchor}}} | {rule.side} | {_cell(rule.statement)} '
-            f'| {sources} | {len(checking)} scenarios: {links} |'
+            f'| {sources} | {len(checking)} scenario{"s" if len(checking) != 1 else ""}: {links} |'
         )
     return lines
 
