@@ -1,4 +1,4 @@
-"""The charm side, rule by rule (C1-C9 in DESIGN.md §4)."""
+"""The charm side, rule by rule (C1-C9, as conformance/rules.yaml states them)."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import difflib
 import json
 import os
 import pathlib
+import re
 import shutil
 import struct
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 from actionspec import cli
 from actionspec.reports import markdown
 from actionspec.site import build, convert, notebooks, pages
+from actionspec.suite import rules
 
 from . import browser
 
@@ -246,6 +248,22 @@ def test_strict_build_has_every_page(site):
     ):
         assert (site / page).is_file(), page
     assert 'actionspec.Model' in (site / 'api/index.html').read_text()
+
+
+def test_every_rule_has_its_anchor_and_every_rule_link_lands_on_one(site):
+    """MkDocs checks no anchors of generated pages (the catalogue), so this does."""
+    for page in ('reference/index.html', 'catalogue/index.html'):
+        html = (site / page).read_text()
+        assert all(f'id="{r.anchor}"' in html for r in rules.bundled().values()), page
+    links = 0
+    for page in site.rglob('*.html'):
+        for path, anchor in re.findall(r'href="([^"#]*)#(rule-[a-z0-9]+)"', page.read_text()):
+            target = (page.parent / path).resolve() if path else page
+            if target.is_dir():
+                target = target / 'index.html'
+            assert f'id="{anchor}"' in target.read_text(), (page, path, anchor)
+            links += 1
+    assert links > len(rules.bundled()) * 2
 
 
 def _png_size(path):

@@ -1,5 +1,6 @@
-"""The ops.testing targets: each divergence DESIGN.md §5 lists shows as a failure of the
-scenario that checks its rule, and the expected-failure lists hold exactly the failures."""
+"""The ops.testing targets: each divergence docs/errata.md lists under "The testing
+frameworks" shows as a failure of the scenario that checks its rule (rule ids as in
+conformance/rules.yaml), and the expected-failure lists hold exactly the failures."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def _outcomes(
     return {r.id: r for r in runner.run(cases, [targets.make(name)], version, {})}
 
 
-# DESIGN.md §5, divergence by divergence: (target, scenario that checks the rule).
+# docs/errata.md, divergence by divergence: (target, scenario that checks the rule).
 DIVERGENCES = [
     ('ops-harness', 'deferral/reemitted-before-action'),  # C2: no re-emission
     ('ops-harness', 'emission-order/collect-app-status-on-leader'),  # C3: no collect-status

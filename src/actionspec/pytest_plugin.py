@@ -71,23 +71,21 @@ class _Plugin:
         if lists:
             raise pytest.UsageError('\n'.join(str(p) for p in lists))
         self.selected = {c.id for c in self.session.cases}
-        self.roots = [p.resolve() for p in self.session.sources]
+        # The loader's own list of what is a scenario file, and the root its id is from.
+        self.files = {
+            path.resolve(): root
+            for source in self.session.sources
+            if source.exists()
+            for path, root in loader.scenario_files(source)
+        }
 
     def holds(self, path: pathlib.Path) -> bool:
         """Whether `path` is a scenario file of the session's sources."""
-        path = path.resolve()
-        for root in self.roots:
-            if path == root or (root in path.parents and 'expected-failures' not in path.parts):
-                return True
-        return False
+        return path.resolve() in self.files
 
     def root_of(self, path: pathlib.Path) -> pathlib.Path:
-        """The source directory a scenario's id is relative to (as the loader takes it)."""
-        path = path.resolve()
-        for root in self.roots:
-            if root in path.parents:
-                return root
-        return path.parent
+        """The directory a scenario's id is relative to, as the loader takes it."""
+        return self.files[path.resolve()]
 
     def expected(self, target: Target, case: Scenario) -> xfail.ExpectedFailure | None:
         return self.session.expected_failures(target.name).get(case.id)

@@ -209,7 +209,6 @@ def main() -> None:
     _serve(sys.argv[1], owner=int(sys.argv[2]))
 
 
-
 class Zygote:
     """The controller's handle on a zygote process: start it once, fork per dispatch."""
 

@@ -18,6 +18,7 @@ from mkdocs.structure.pages import Page
 
 from actionspec import cli
 from actionspec.site import convert, mermaid_js, notebooks, pages
+from actionspec.suite import rules
 
 MATRIX = 'assets/conformance-matrix.json'
 BENCH = 'assets/bench.json'
@@ -63,6 +64,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     try:
+        markdown = pages.expand_rules(markdown, page.file.src_uri, rules.bundled())
         return pages.expand_claims(markdown, page.file.src_uri, _state['matrix'])
-    except pages.UnknownScenarioError as e:
+    except (pages.UnknownScenarioError, pages.UnknownRuleError) as e:
         raise PluginError(str(e)) from None

@@ -3,6 +3,11 @@
 Hand-written pages cite scenarios as `[[area/name]]`; `expand_claims` turns each into a
 link to the scenario's catalogue entry followed by one badge per implementation saying
 whether it passes. A citation of a scenario that does not exist stops the build.
+
+A line holding only `{{rule J7}}` becomes the rule's statement from
+conformance/rules.yaml, anchored as `rule-j7` and linked to the rule's row in the
+catalogue (its sources and the scenarios that check it), so pages never restate a rule
+by hand. A rule that rules.yaml does not state stops the build too.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from typing import Any
 
 from ..reports import markdown, terminal
 from ..reports import matrix as matrix_
-from ..suite import loader, scenario
+from ..suite import loader, rules, scenario
 from . import plots
 
 CATALOGUE = 'catalogue'
 CLAIM = re.compile(r'\[\[([a-z0-9][a-z0-9/-]*)\]\]')
+RULE = re.compile(r'\{\{rule ([^{}]*)\}\}')
 AREA_TITLES = {
     'emission-order': 'Emission order',
     'name-mangling': 'Name mangling',
@@ -50,6 +56,10 @@ _MARK = {
 
 class UnknownScenarioError(LookupError):
     """A page cites a scenario the suite does not have."""
+
+
+class UnknownRuleError(LookupError):
+    """A page names a rule that conformance/rules.yaml does not state, or misplaces one."""
 
 
 def load_suite() -> list[scenario.Scenario]:
@@ -128,9 +138,13 @@ def catalogue(cases: Sequence[scenario.Scenario], matrix: Mapping[str, Any]) -> 
     ]
     pages: dict[str, str] = {}
     for area, members in areas.items():
-        rules = sorted({r for c in members for r in c.rules}, key=_rule_order)
-        index.append(f'| [{AREA_TITLES[area]}]({area}.md) | {len(members)} | {", ".join(rules)} |')
+        named = sorted({r for c in members for r in c.rules}, key=_rule_order)
+        index.append(
+            f'| [{AREA_TITLES[area]}]({area}.md) | {len(members)} '
+            f'| {rule_links(named, f"{CATALOGUE}/index.md")} |'
+        )
         pages[f'{CATALOGUE}/{area}.md'] = _area_page(area, members, by_id)
+    index += ['', *rule_table(rules.bundled(), cases)]
     pages[f'{CATALOGUE}/index.md'] = '\n'.join(index) + '\n'
     return pages
 
@@ -139,13 +153,76 @@ def _rule_order(rule: str) -> tuple[str, int]:
     return rule[0], int(rule[1:]) if rule[1:].isdigit() else 0
 
 
+def rule_uri(rule_id: str) -> str:
+    """Where a rule is stated with its sources and scenarios: its row in the catalogue."""
+    return f'{CATALOGUE}/index.md#{rules.anchor(rule_id)}'
+
+
+def rule_links(rule_ids: Sequence[str], page: str) -> str:
+    """Rule ids as links to their rows in the catalogue, from the page at `page`."""
+    return ', '.join(f'[{r}]({relative(rule_uri(r), page)})' for r in rule_ids)
+
+
+def rule_table(known: Mapping[str, rules.Rule], cases: Sequence[scenario.Scenario]) -> list[str]:
+    """The rules section of the catalogue index: each rule as rules.yaml states it, its
+    sources, and the scenarios that check it (linked), so a rule's evidence is one click
+    away."""
+    page = f'{CATALOGUE}/index.md'
+    lines = [
+        '## Rules',
+        '',
+        'The rules of the model, as `conformance/rules.yaml` states them: C1-C9 for the '
+        'charm framework, J1-J12 for Juju. Each scenario names the rules it checks.',
+        '',
+        '| rule | side | statement | sources | checked by |',
+        '|---|---|---|---|---|',
+    ]
+    for rule in known.values():
+        checking = [c.id for c in cases if rule.id in c.rules]
+        links = ', '.join(f'[`{i}`]({relative(scenario_uri(i), page)})' for i in checking)
+        sources = '<br>'.join(_source(s) for s in rule.sources)
+        lines.append(
+            f'| **{rule.id}**{{#{rule.anchor}}} | {rule.side} | {_cell(rule.statement)} '
+            f'| {sources} | {len(checking)} scenario{"s" if len(checking) != 1 else ""}: {links} |'
+        )
+    return lines
+
+
+def _cell(text: str) -> str:
+    return text.replace('|', '\\|')
+
+
+def expand_rules(markdown: str, page: str, known: Mapping[str, rules.Rule]) -> str:
+    """Replace each line that is only `{{rule ID}}` with the rule's statement, as a
+    paragraph anchored `rule-<id>` whose id links to the rule's row in the catalogue."""
+    out = []
+    for line in markdown.splitlines(keepends=True):
+        found = RULE.search(line)
+        if found is None:
+            out.append(line)
+            continue
+        rule = known.get(found.group(1))
+        if rule is None:
+            raise UnknownRuleError(
+                f'{page}: {found.group(0)} names no rule in conformance/{rules.FILE}'
+            )
+        if line.strip() != found.group(0):
+            raise UnknownRuleError(f'{page}: {found.group(0)} must stand on a line of its own')
+        out.append(
+            f'\n**Rule [{rule.id}]({relative(rule_uri(rule.id), page)})** '
+            f'({rule.side} side): {rule.statement}\n{{: #{rule.anchor} .as-rule }}\n\n'
+        )
+    return ''.join(out)
+
+
 def _area_page(area: str, members: Sequence[scenario.Scenario], by_id: Mapping[str, Any]) -> str:
     lines = [f'# {AREA_TITLES[area]}', '']
     for case in members:
         name = area_of(case.id)[1]
         lines += [f'## {_escape(case.title)} {{#{name}}}', '']
         lines.append(
-            f'`{case.id}` · {case.side} side · rules {", ".join(case.rules)}'
+            f'`{case.id}` · {case.side} side · rules '
+            + rule_links(case.rules, f'{CATALOGUE}/{area}.md')
             + (
                 f' · Juju {", ".join(case.juju_versions)} only'
                 if set(case.juju_versions) != set(scenario.ALL_VERSIONS)

@@ -4,17 +4,13 @@ for sense (units that exist, events the charm has). Every refusal names file, li
 
 from __future__ import annotations
 
-import functools
-import json
 import pathlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import jsonschema
-
 from .. import charmmeta, yamldata
-from . import scenario
+from . import rules, scenario, schemas
 
 Path = pathlib.Path
 
@@ -23,91 +19,11 @@ Path = pathlib.Path
 ScenarioError = yamldata.DataError
 
 
-def bundled_suite() -> Path:
-    """The suite shipped with actionspec (inside the wheel, or the source tree's)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / 'conformance', here.parents[2] / 'conformance'):
-        if (candidate / 'schema.json').is_file():
-            return candidate
-    raise FileNotFoundError('the bundled conformance suite is missing from this installation')
+bundled_suite = schemas.bundled_suite
+schema = schemas.schema
 
 
-@functools.cache
-def schema() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((bundled_suite() / 'schema.json').read_text())
-    return loaded
-
-
-@functools.cache
-def _validator() -> jsonschema.protocols.Validator:
-    return jsonschema.Draft202012Validator(schema())
-
-
-_Lines = yamldata.Lines
-_field = yamldata.field_name
-_read_yaml = yamldata.read
-
-
-# -- schema errors, said plainly ---------------------------------------------------------
-
-
-def _schema_error(error: jsonschema.ValidationError, lines: _Lines, path: str) -> ScenarioError:
-    at = list(error.absolute_path)
-    field = _field(at)
-    message = error.message
-    instance: Any = error.instance
-    rule: Any = error.schema
-    if error.validator == 'additionalProperties':
-        extra = sorted(set(instance) - set(rule.get('properties', {})))
-        field = _field([*at, extra[0]])
-        message = f'unknown field {extra[0]!r}'
-    elif error.validator == 'required':
-        message = f'missing required field {error.message.split(chr(39))[1]!r}'
-    elif error.validator == 'oneOf' and _is_step_path(at):
-        field, message = _step_error(error.instance, at)
-    elif error.validator == 'enum':
-        allowed = ', '.join(str(v) for v in error.validator_value)  # type: ignore[union-attr]
-        message = f'{error.instance!r} is not one of: {allowed}'
-    elif error.validator == 'pattern' and isinstance(error.instance, str):
-        message = f'{error.instance!r} is not a valid name here'
-    elif error.validator == 'propertyNames':
-        bad = error.instance
-        field = _field(at)
-        message = f'{_bad_name(bad, error)!r} is not a valid name here'
-    line = lines.get(field) or lines.get(_field(at)) or 1
-    return ScenarioError(path, line, field, message)
-
-
-def _bad_name(names: Any, error: jsonschema.ValidationError) -> Any:
-    for context in error.context or ():
-        return context.instance
-    return names
-
-
-def _is_step_path(at: Sequence[Any]) -> bool:
-    return (len(at) >= 4 and at[0] == 'charm') or (bool(at) and at[-1] == 'step')
-
-
-def _step_error(step: Any, at: Sequence[Any]) -> tuple[str, str]:
-    field = _field(at)
-    known = ', '.join(scenario.STEP_KINDS)
-    if not isinstance(step, dict) or len(step) != 1:
-        return field, f'a step is a mapping with exactly one of: {known}'
-    (kind,) = step
-    if kind not in scenario.STEP_KINDS:
-        return _field([*at, kind]), f'unknown step {kind!r} (known steps: {known})'
-    branch = next(b for b in schema()['$defs']['step']['oneOf'] if kind in b['properties'])
-    sub = jsonschema.Draft202012Validator({**branch, '$defs': schema()['$defs']}).iter_errors(step)
-    first = min(sub, key=lambda e: len(e.absolute_path), default=None)
-    if first is None:
-        return field, f'invalid {kind!r} step'
-    return _field([*at, *first.absolute_path]), first.message
-
-
-# -- sense checks ------------------------------------------------------------------------
-
-
-def _check_sense(data: Mapping[str, Any], lines: _Lines, path: str) -> None:
+def _check_sense(data: Mapping[str, Any], lines: yamldata.Lines, path: str) -> None:
     def fail(field: str, message: str) -> None:
         raise ScenarioError(
             path, lines.get(field, lines.get(field.rpartition('.')[0], 1)), field, message
@@ -165,6 +81,17 @@ def _check_sense(data: Mapping[str, Any], lines: _Lines, path: str) -> None:
         fail('expect.error', 'a refused invocation has no tasks and no trace to expect')
 
 
+def _check_rules(data: Mapping[str, Any], lines: yamldata.Lines, path: str) -> None:
+    """Every rule a scenario names is one that conformance/rules.yaml states."""
+    known = rules.bundled()
+    for n, rule in enumerate(data['rules']):
+        if rule not in known:
+            field = f'rules[{n}]'
+            raise ScenarioError(
+                path, lines.get(field, 1), field, f'no rule {rule!r} in conformance/{rules.FILE}'
+            )
+
+
 def _check_event(
     apps: Mapping[str, Any],
     endpoints: Mapping[str, set[str]],
@@ -196,15 +123,16 @@ def _check_step(
 # -- building scenarios ------------------------------------------------------------------
 
 
-def parse(data: Any, lines: _Lines, path: str, scenario_id: str) -> scenario.Scenario:
+def parse(data: Any, lines: yamldata.Lines, path: str, scenario_id: str) -> scenario.Scenario:
     """Check `data` against the schema and for sense, and build the Scenario."""
     errors = sorted(
-        _validator().iter_errors(data),
-        key=lambda e: (lines.get(_field(e.absolute_path), 1), len(e.absolute_path)),
+        schemas.validator().iter_errors(data),
+        key=lambda e: (lines.get(yamldata.field_name(e.absolute_path), 1), len(e.absolute_path)),
     )
     if errors:
-        raise _schema_error(errors[0], lines, path)
+        raise schemas.schema_error(errors[0], lines, path)
     _check_sense(data, lines, path)
+    _check_rules(data, lines, path)
     model = data['model']
     apps = tuple(
         scenario.AppSpec(
@@ -266,7 +194,7 @@ def load_file(path: Path, root: Path | None = None) -> scenario.Scenario:
 
 def load_text(text: str, shown: str, scenario_id: str) -> scenario.Scenario:
     """Load a scenario from YAML text; `shown` names it in errors."""
-    data, lines = _read_yaml(text, shown)
+    data, lines = yamldata.read(text, shown)
     if not isinstance(data, dict):
         raise ScenarioError(shown, 1, '', 'a scenario is a YAML mapping')
     return parse(data, lines, shown, scenario_id)
@@ -276,7 +204,9 @@ def scenario_files(source: Path) -> Iterator[tuple[Path, Path]]:
     """(file, root) for each scenario file under a directory, or the file itself."""
     if source.is_dir():
         for path in sorted(source.rglob('*.yaml')):
-            if 'expected-failures' not in path.relative_to(source).parts:
+            relative = path.relative_to(source)
+            # The suite's data beside its scenarios: expected-failure lists, the rules.
+            if 'expected-failures' not in relative.parts and relative != Path('rules.yaml'):
                 yield path, source
     else:
         yield source, source.parent

@@ -1,8 +1,8 @@
 """Proof the suite can fail: deliberately broken variants of the reference.
 
-Each mutant breaks one rule of the model for the length of a `with` block. Running the
-suite on the reference under a mutant must make at least one scenario fail; `catches`
-says which do.
+Each mutant breaks one rule of the model, named by its id in conformance/rules.yaml, for
+the length of a `with` block. Running the suite on the reference under a mutant must make
+at least one scenario fail; `catches` says which do.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from .. import charmmeta
 from ..charm import charm as charm_
 from ..charm import framework, main
 from ..juju import actions, context, model, results
-from ..suite import runner
+from ..suite import rules, runner
 from ..suite.scenario import Scenario
 from . import reference
 
@@ -111,37 +111,55 @@ def _actions_can_defer() -> contextlib.AbstractContextManager[None]:
 
 @dataclasses.dataclass(frozen=True)
 class Mutant:
+    """A broken variant of the reference: what it breaks, and how to apply it."""
+
     name: str
-    breaks: str  # the rule it breaks
+    rule: str
+    """The id of the rule it breaks, as conformance/rules.yaml numbers it."""
+    how: str
+    """How it breaks the rule, in a few words; the rule's own statement comes from rules.yaml."""
     patch: Callable[[], contextlib.AbstractContextManager[None]]
+
+    @property
+    def statement(self) -> str:
+        """The statement of the rule it breaks, from conformance/rules.yaml."""
+        return rules.bundled()[self.rule].statement
+
+    @property
+    def breaks(self) -> str:
+        """What the catch table prints: how the rule is broken, then the rule itself."""
+        return f'{self.rule} broken: {self.how}. The rule: {self.statement}'
 
 
 MUTANTS: tuple[Mutant, ...] = (
-    Mutant('no-deferred-reemission', 'C2: deferred events are not re-emitted', _no_reemission),
+    Mutant('no-deferred-reemission', 'C2', 'deferred events are not re-emitted', _no_reemission),
     Mutant(
-        'shallow-results-merge', 'J2: set_results calls replace top-level keys', _shallow_merge
+        'shallow-results-merge', 'J2', 'set_results calls replace top-level keys', _shallow_merge
     ),
     Mutant(
         'reserved-keys-not-enforced',
-        'J1: stdout and friends are accepted',
+        'J1',
+        'stdout and friends are accepted',
         _reserved_keys_not_enforced,
     ),
     Mutant(
         'first-fail-message-wins',
-        'J4: a second fail keeps the first message',
+        'J4',
+        'a second fail keeps the first message',
         _first_fail_message_wins,
     ),
-    Mutant('units-not-isolated', 'J9: tasks share results and logs', _units_not_isolated),
-    Mutant('hyphens-not-mangled', 'C1: actions/a-b emits a-b_action', _hyphens_not_mangled),
+    Mutant('units-not-isolated', 'J9', 'tasks share results and logs', _units_not_isolated),
+    Mutant('hyphens-not-mangled', 'C1', 'actions/a-b emits a-b_action', _hyphens_not_mangled),
     Mutant(
         'commit-after-failed-exit',
-        'J10: relation data is committed whatever the exit',
+        'J10',
+        'relation data is committed whatever the exit',
         _commit_after_failed_exit,
     ),
-    Mutant('no-collect-status', 'C3: collect-status never runs', _no_collect_status),
-    Mutant('no-param-defaults', 'J7: defaults are not inserted', _no_param_defaults),
-    Mutant('stderr-under-stdout', 'J6: stderr is captured into stdout', _stderr_under_stdout),
-    Mutant('actions-can-defer', 'C4: defer() on an action does not raise', _actions_can_defer),
+    Mutant('no-collect-status', 'C3', 'collect-status never runs', _no_collect_status),
+    Mutant('no-param-defaults', 'J7', 'defaults are not inserted', _no_param_defaults),
+    Mutant('stderr-under-stdout', 'J6', 'stderr is captured into stdout', _stderr_under_stdout),
+    Mutant('actions-can-defer', 'C4', 'defer() on an action does not raise', _actions_can_defer),
 )
 
 
