@@ -1,0 +1,148 @@
+"""Typed expectations: every part of a scenario's `expect` is a frozen dataclass that
+comes from the file's data and gives it back, and "not expected" stays apart from
+"expected empty"."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+import textwrap
+from typing import Any
+
+import pytest
+import yaml
+
+from actionspec.suite import loader, scenario
+
+SUITE = loader.bundled_suite()
+PARTS = {
+    'expect': scenario.Expectation,
+    'expect.error': scenario.ErrorExpectation,
+    'expect.operation': scenario.OperationExpectation,
+    'expect.tasks.<unit>': scenario.TaskExpectation,
+    'expect.juju-run': scenario.JujuRunExpectation,
+}
+
+
+def _schema_properties(where: str) -> dict[str, Any]:
+    schema = loader.schema()
+    expect = schema['properties']['expect']
+    chosen = {
+        'expect': expect,
+        'expect.error': expect['properties']['error'],
+        'expect.operation': expect['properties']['operation'],
+        'expect.tasks.<unit>': schema['$defs']['task'],
+        'expect.juju-run': expect['properties']['juju-run'],
+    }[where]
+    properties: dict[str, Any] = chosen['properties']
+    return properties
+
+
+def _keys(part: type[Any]) -> list[str]:
+    return [scenario.key(f.name) for f in dataclasses.fields(part)]
+
+
+@pytest.mark.parametrize('where', PARTS)
+def test_each_part_has_a_field_for_every_key_the_schema_allows(where: str) -> None:
+    assert _keys(PARTS[where]) == list(_schema_properties(where))
+
+
+@pytest.mark.parametrize('where', PARTS)
+def test_every_field_says_what_it_expects(where: str) -> None:
+    """Each field is followed by its docstring in the class body, as in Scenario's state.py."""
+    (body,) = ast.parse(textwrap.dedent(inspect.getsource(PARTS[where]))).body
+    assert isinstance(body, ast.ClassDef)
+    documented = {
+        node.target.id
+        for node, after in zip(body.body, body.body[1:], strict=False)
+        if isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and isinstance(after, ast.Expr)
+        and isinstance(after.value, ast.Constant)
+        and len(str(after.value.value)) > 20
+    }
+    assert documented == {f.name for f in dataclasses.fields(PARTS[where])}
+
+
+def test_per_unit_expectations_are_the_schemas_unit_keyed_parts() -> None:
+    schema = loader.schema()
+
+    def unit_keyed(rule: dict[str, Any]) -> bool:
+        if '$ref' in rule:
+            rule = schema['$defs'][rule['$ref'].rsplit('/', 1)[1]]
+        return rule.get('propertyNames') == {'$ref': '#/$defs/unit-name'}
+
+    keyed = [k for k, rule in _schema_properties('expect').items() if unit_keyed(rule)]
+    assert list(scenario.PER_UNIT_EXPECTATIONS) == keyed
+
+
+def _expect_data() -> list[Any]:
+    found = []
+    for path, _ in loader.scenario_files(SUITE):
+        data = yaml.safe_load(path.read_text())
+        found.append(pytest.param(data['expect'], id=path.relative_to(SUITE).as_posix()))
+    return found
+
+
+@pytest.mark.parametrize('data', _expect_data())
+def test_every_bundled_expectation_round_trips(data: dict[str, Any]) -> None:
+    typed = scenario.Expectation.from_data(data)
+    assert typed.as_data() == data
+    assert scenario.Expectation.from_data(typed.as_data()) == typed
+
+
+def test_lists_become_tuples_and_come_back_as_lists() -> None:
+    data = {
+        'operation': {'status': 'completed', 'units': ['db/0', 'db/1']},
+        'tasks': {'db/0': {'logs': ['a', 'b'], 'results-exclude': ['x.y']}},
+        'trace': {'db/0': ['snapshot_action']},
+        'recorded': {'db/0': [{'n': 1}, None, 'x']},
+        'juju-run': {'format': 'yaml', 'stdout-includes': ['id:']},
+    }
+    typed = scenario.Expectation.from_data(data)
+    assert typed.operation == scenario.OperationExpectation('completed', ('db/0', 'db/1'))
+    assert typed.tasks == {
+        'db/0': scenario.TaskExpectation(logs=('a', 'b'), results_exclude=('x.y',))
+    }
+    assert typed.trace == {'db/0': ('snapshot_action',)}
+    assert typed.recorded == {'db/0': ({'n': 1}, None, 'x')}
+    assert typed.juju_run == scenario.JujuRunExpectation('yaml', stdout_includes=('id:',))
+    back = typed.as_data()
+    assert back == data
+    assert isinstance(back['trace']['db/0'], list)
+    assert isinstance(back['operation']['units'], list)
+
+
+def test_absent_is_none_and_empty_is_empty() -> None:
+    absent = scenario.Expectation.from_data({'operation': {}})
+    empty = scenario.Expectation.from_data(
+        {'operation': {}, 'trace': {}, 'deferred-after': {'db/0': []}, 'tasks': {'db/0': {}}}
+    )
+    assert absent.trace is None and absent.deferred_after is None and absent.tasks is None
+    assert empty.trace == {} and empty.deferred_after == {'db/0': ()}
+    assert empty.tasks == {'db/0': scenario.TaskExpectation()}
+    assert absent != empty
+    assert absent.as_data() == {'operation': {}}
+    assert 'trace' in empty.as_data() and empty.as_data()['deferred-after'] == {'db/0': []}
+    task = scenario.TaskExpectation(logs=())
+    assert task.as_data() == {'logs': []} and scenario.TaskExpectation().as_data() == {}
+
+
+def test_units_are_those_the_per_unit_parts_name() -> None:
+    typed = scenario.Expectation.from_data(
+        {
+            'operation': {'units': ['db/9']},  # not a per-unit part
+            'tasks': {'db/0': {}},
+            'trace-includes': {'db/1': []},
+            'recorded': {'web/0': []},
+        }
+    )
+    assert typed.units() == {'db/0', 'db/1', 'web/0'}
+    assert scenario.Expectation().units() == frozenset()
+
+
+def test_parts_are_frozen() -> None:
+    typed = scenario.TaskExpectation(status='completed')
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        typed.status = 'failed'  # type: ignore[misc]
