@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
 
 from ..juju import results
+from . import scenario
 from .scenario import Scenario
 from .target import Observation, TaskObservation
 
@@ -88,23 +89,25 @@ class _Collector:
         self.found.append(Mismatch(field, expected, observed, diff))
 
 
-def _task(out: _Collector, field: str, want: Mapping[str, Any], got: TaskObservation) -> None:
-    simple: dict[str, Callable[[TaskObservation], Any]] = {
-        'status': lambda t: t.status,
-        'message': lambda t: t.message,
-        'results': lambda t: t.results,
-        'logs': lambda t: t.logs,
-        'stdout': lambda t: t.stdout,
-        'stderr': lambda t: t.stderr,
-        'return-code': lambda t: t.return_code,
-    }
-    for key, read in simple.items():
-        if key in want:
-            out.check(f'{field}.{key}', want[key], read(got))
+def _task(
+    out: _Collector, field: str, want: scenario.TaskExpectation, got: TaskObservation
+) -> None:
+    exact: tuple[tuple[str, Any, Any], ...] = (
+        ('status', want.status, got.status),
+        ('message', want.message, got.message),
+        ('results', want.results, got.results),
+        ('logs', want.logs, got.logs),
+        ('stdout', want.stdout, got.stdout),
+        ('stderr', want.stderr, got.stderr),
+        ('return-code', want.return_code, got.return_code),
+    )
+    for key, expected, observed in exact:
+        if expected is not None:
+            out.check(f'{field}.{key}', scenario.to_data(expected), observed)
     flat = results.flatten(got.results)
-    for key, value in want.get('results-include', {}).items():
+    for key, value in (want.results_include or {}).items():
         out.check(f'{field}.results-include.{key}', value, flat.get(key, _MISSING))
-    for key in want.get('results-exclude', ()):
+    for key in want.results_exclude or ():
         if key in flat or any(k.startswith(f'{key}.') for k in flat):
             out.fail(
                 f'{field}.results-exclude', f'no {key!r}', flat.get(key), f'  {key!r} is present'
@@ -120,7 +123,9 @@ def _per_unit(
     trace: bool = False,
 ) -> None:
     if observed is None:
-        out.fail(f'expect.{name}', expected, None, '  this target does not report it')
+        out.fail(
+            f'expect.{name}', scenario.to_data(expected), None, '  this target does not report it'
+        )
         return
     for unit, want in expected.items():
         out.check(f'expect.{name}.{unit}', list(want), list(observed.get(unit, [])), trace=trace)
@@ -130,57 +135,66 @@ def compare(case: Scenario, seen: Observation) -> list[Mismatch]:
     """Every way `seen` differs from what `case` expects (empty: it passes)."""
     expect = case.expect
     out = _Collector()
-    if 'error' in expect:
-        out.check('expect.error.message', expect['error']['message'], seen.error)
+    if expect.error is not None:
+        out.check('expect.error.message', expect.error.message, seen.error)
     elif seen.error is not None:
         out.fail('expect', 'the invocation runs', seen.error, f'  refused: {seen.error}')
         return out.found
-    operation = expect.get('operation', {})
-    if 'status' in operation:
-        out.check('expect.operation.status', operation['status'], seen.operation_status)
-    if 'units' in operation:
-        out.check('expect.operation.units', operation['units'], seen.operation_units)
-    for unit, want in expect.get('tasks', {}).items():
+    operation = expect.operation or scenario.OperationExpectation()
+    if operation.status is not None:
+        out.check('expect.operation.status', operation.status, seen.operation_status)
+    if operation.units is not None:
+        out.check('expect.operation.units', list(operation.units), seen.operation_units)
+    for unit, want in (expect.tasks or {}).items():
         got = seen.tasks.get(unit)
         if got is None:
-            out.fail(f'expect.tasks.{unit}', want, None, f'  no task ran on {unit}')
+            out.fail(f'expect.tasks.{unit}', want.as_data(), None, f'  no task ran on {unit}')
         else:
             _task(out, f'expect.tasks.{unit}', want, got)
-    if 'trace' in expect:
-        _per_unit(out, 'trace', expect['trace'], seen.trace, trace=True)
-    for unit, want in expect.get('trace-includes', {}).items():
+    if expect.trace is not None:
+        _per_unit(out, 'trace', expect.trace, seen.trace, trace=True)
+    for unit, wanted in (expect.trace_includes or {}).items():
         events = seen.trace.get(unit, [])
-        if not _is_subsequence(want, events):
+        if not _is_subsequence(wanted, events):
             out.fail(
                 f'expect.trace-includes.{unit}',
-                want,
+                list(wanted),
                 events,
                 '  expected these events in this order, others may come between\n'
-                + aligned(want, events),
+                + aligned(wanted, events),
             )
-    if 'deferred-after' in expect:
-        _per_unit(out, 'deferred-after', expect['deferred-after'], seen.deferred, trace=True)
-    if 'refusals' in expect:
-        _per_unit(out, 'refusals', expect['refusals'], seen.refusals)
-    if 'recorded' in expect:
-        _per_unit(out, 'recorded', expect['recorded'], seen.recorded)
-    if 'relation-data' in expect:
+    if expect.deferred_after is not None:
+        _per_unit(out, 'deferred-after', expect.deferred_after, seen.deferred, trace=True)
+    if expect.refusals is not None:
+        _per_unit(out, 'refusals', expect.refusals, seen.refusals)
+    if expect.recorded is not None:
+        _per_unit(out, 'recorded', expect.recorded, seen.recorded)
+    if expect.relation_data is not None:
         if seen.relation_data is None:
-            out.fail('expect.relation-data', expect['relation-data'], None, '  not reported')
+            out.fail(
+                'expect.relation-data',
+                scenario.to_data(expect.relation_data),
+                None,
+                '  not reported',
+            )
         else:
-            for relation, bags in expect['relation-data'].items():
+            for relation, bags in expect.relation_data.items():
                 out.check(
-                    f'expect.relation-data.{relation}', bags, seen.relation_data.get(relation, {})
+                    f'expect.relation-data.{relation}',
+                    scenario.to_data(bags),
+                    seen.relation_data.get(relation, {}),
                 )
-    if 'juju-run' in expect:
-        want = expect['juju-run']
+    if expect.juju_run is not None:
+        juju_run = expect.juju_run
         if seen.juju_run is None:
-            out.fail('expect.juju-run', want, None, '  this target does not report it')
+            out.fail(
+                'expect.juju-run', juju_run.as_data(), None, '  this target does not report it'
+            )
         else:
             stdout, code = seen.juju_run
-            if 'stdout' in want:
-                out.check('expect.juju-run.stdout', want['stdout'], stdout)
-            for n, piece in enumerate(want.get('stdout-includes', ())):
+            if juju_run.stdout is not None:
+                out.check('expect.juju-run.stdout', juju_run.stdout, stdout)
+            for n, piece in enumerate(juju_run.stdout_includes or ()):
                 if piece not in stdout:
                     out.fail(
                         f'expect.juju-run.stdout-includes[{n}]',
@@ -188,8 +202,8 @@ def compare(case: Scenario, seen: Observation) -> list[Mismatch]:
                         stdout,
                         f'  missing: {piece!r}\n  in:\n' + _indent(stdout),
                     )
-            if 'exit-code' in want:
-                out.check('expect.juju-run.exit-code', want['exit-code'], code)
+            if juju_run.exit_code is not None:
+                out.check('expect.juju-run.exit-code', juju_run.exit_code, code)
     return out.found
 
 

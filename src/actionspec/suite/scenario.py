@@ -344,7 +344,7 @@ class Scenario:
     deferred: Mapping[str, tuple[str, ...]]
     behaviour: Mapping[str, Mapping[str, tuple[Step, ...]]]
     run: Invocation
-    expect: Mapping[str, Any]
+    expect: Expectation
     path: str = ''
     lines: Mapping[str, int] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
