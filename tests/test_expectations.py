@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from actionspec.suite import loader, scenario
+from actionspec.suite import compare, loader, scenario, target
 
 SUITE = loader.bundled_suite()
 PARTS = {
@@ -146,3 +146,140 @@ def test_parts_are_frozen() -> None:
     typed = scenario.TaskExpectation(status='completed')
     with pytest.raises(dataclasses.FrozenInstanceError):
         typed.status = 'failed'  # type: ignore[misc]
+
+
+# -- comparison: one check per field ---------------------------------------------------------
+EVERYTHING = scenario.Expectation.from_data(
+    {
+        'error': {'message': 'refused'},
+        'operation': {'status': 'completed', 'units': ['db/0']},
+        'tasks': {
+            'db/0': {
+                'status': 'completed',
+                'message': 'm',
+                'results': {'a': '1'},
+                'results-include': {'b': '2'},
+                'results-exclude': ['c'],
+                'logs': ['l'],
+                'stdout': 'o',
+                'stderr': 'e',
+                'return-code': 0,
+            }
+        },
+        'trace': {'db/0': ['do_action']},
+        'trace-includes': {'db/0': ['do_action']},
+        'deferred-after': {'db/0': []},
+        'refusals': {'db/0': ['accepted']},
+        'recorded': {'db/0': ['x']},
+        'relation-data': {'db:r': {'db/0': {'k': 'v'}}},
+        'juju-run': {
+            'format': 'yaml',
+            'stdout': 'out',
+            'stdout-includes': ['id:'],
+            'exit-code': 0,
+        },
+    }
+)
+NOTHING_ALIKE = target.Observation(
+    error='other',
+    operation_status='failed',
+    operation_units=['db/1'],
+    tasks={
+        'db/0': target.TaskObservation(
+            status='failed', message='x', results={'c': '3'}, stdout='', stderr='', return_code=1
+        )
+    },
+    trace={'db/0': ['update_status']},
+    deferred={'db/0': ['update_status']},
+    refusals={'db/0': ['invalid-key']},
+    recorded={'db/0': ['y']},
+    relation_data={'db:r': {}},
+    juju_run=('nothing', 1),
+)
+
+
+def _field_of(check: compare.Check) -> str:
+    return check.__name__.removeprefix('check_')
+
+
+def test_there_is_one_check_per_field_in_the_formats_order() -> None:
+    assert [_field_of(c) for c in compare.CHECKS] == [
+        f.name for f in dataclasses.fields(scenario.Expectation)
+    ]
+
+
+@pytest.mark.parametrize('check', compare.CHECKS, ids=_field_of)
+def test_each_check_reports_its_own_field_and_only_when_it_is_expected(
+    check: compare.Check,
+) -> None:
+    name = _field_of(check)
+    only = scenario.Expectation(**{name: getattr(EVERYTHING, name)})
+    found = check(only, NOTHING_ALIKE)
+    assert found
+    assert all(m.field.startswith(f'expect.{scenario.key(name)}') for m in found)
+    assert check(EVERYTHING, NOTHING_ALIKE) == found  # the other fields are not its business
+    others = dataclasses.replace(EVERYTHING, **{name: None})
+    assert name == 'error' or check(others, NOTHING_ALIKE) == []
+
+
+def test_compare_is_every_check_in_turn() -> None:
+    case = dataclasses.replace(_a_case(), expect=dataclasses.replace(EVERYTHING, error=None))
+    seen = dataclasses.replace(NOTHING_ALIKE, error=None)
+    expected = [m for check in compare.CHECKS for m in check(case.expect, seen)]
+    assert compare.compare(case, seen) == expected
+    fields = [m.field for m in expected]
+    assert fields[:3] == [
+        'expect.operation.status',
+        'expect.operation.units',
+        'expect.tasks.db/0.status',
+    ]
+    assert fields[-1] == 'expect.juju-run.exit-code'
+
+
+def test_an_unexpected_refusal_is_the_only_mismatch() -> None:
+    case = dataclasses.replace(_a_case(), expect=dataclasses.replace(EVERYTHING, error=None))
+    (only,) = compare.compare(case, NOTHING_ALIKE)
+    assert (only.field, only.expected, only.diff) == (
+        'expect',
+        'the invocation runs',
+        '  refused: other',
+    )
+
+
+def test_an_empty_expectation_is_checked_and_an_absent_one_is_not() -> None:
+    unreported = target.Observation(trace={'db/0': ['update_status']}, deferred=None)
+    absent = scenario.Expectation(operation=scenario.OperationExpectation())
+    assert compare.check_deferred_after(absent, unreported) == []
+    empty = dataclasses.replace(absent, deferred_after={})
+    (not_reported,) = compare.check_deferred_after(empty, unreported)
+    assert (not_reported.field, not_reported.expected, not_reported.diff) == (
+        'expect.deferred-after',
+        {},
+        '  this target does not report it',
+    )
+    assert compare.check_trace(absent, unreported) == []
+    saw_nothing = dataclasses.replace(absent, trace={'db/0': ()})
+    (trace,) = compare.check_trace(saw_nothing, unreported)
+    assert (trace.field, trace.expected, trace.observed) == (
+        'expect.trace.db/0',
+        [],
+        ['update_status'],
+    )
+
+
+def test_mismatches_carry_plain_data_as_the_reports_show_it() -> None:
+    """Reports dump `expected` as YAML and JSON: tuples of the typed expectation are lists."""
+    missing = compare.check_tasks(EVERYTHING, target.Observation())
+    assert missing[0].expected == EVERYTHING.as_data()['tasks']['db/0']
+    assert isinstance(missing[0].expected['logs'], list)
+    unreported = compare.check_juju_run(EVERYTHING, target.Observation())
+    assert unreported[0].expected == EVERYTHING.as_data()['juju-run']
+    logs = next(
+        m for m in compare.check_tasks(EVERYTHING, NOTHING_ALIKE) if m.field.endswith('.logs')
+    )
+    assert logs.expected == ['l'] and logs.diff.startswith('--- expected')
+
+
+def _a_case() -> scenario.Scenario:
+    text = (SUITE / 'logs' / 'in-order.yaml').read_text()
+    return loader.load_text(text, 'in-order.yaml', 'logs/in-order')
