@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import inspect
+import pathlib
 import textwrap
 from typing import Any
 
@@ -90,6 +91,21 @@ def test_every_bundled_expectation_round_trips(data: dict[str, Any]) -> None:
     typed = scenario.Expectation.from_data(data)
     assert typed.as_data() == data
     assert scenario.Expectation.from_data(typed.as_data()) == typed
+
+
+def test_the_loader_builds_the_types_and_keeps_each_fields_line() -> None:
+    """A mismatch names its field; the field's line is where the scenario file says it."""
+    cases, problems = loader.load([SUITE])
+    assert problems == []
+    for case in cases:
+        assert isinstance(case.expect, scenario.Expectation), case.id
+        lines = len(pathlib.Path(case.path).read_text().splitlines())
+        for name, value in case.expect.as_data().items():
+            field = f'expect.{name}'
+            assert field in case.lines, (case.id, field)
+            assert case.line('expect') <= case.line(field) <= lines, (case.id, field)
+            for unit in value if name in scenario.PER_UNIT_EXPECTATIONS else ():
+                assert f'{field}.{unit}' in case.lines, (case.id, unit)
 
 
 def test_lists_become_tuples_and_come_back_as_lists() -> None:
