@@ -8,7 +8,7 @@ import random
 import yaml
 
 from actionspec import targets
-from actionspec.suite import fuzz, loader, runner
+from actionspec.suite import compare, fuzz, loader, runner, scenario
 from actionspec.targets import mutants
 
 
@@ -54,3 +54,20 @@ def test_examples_a_target_cannot_observe_are_counted_apart():
     findings = fuzz.run(30, 5, targets.make('reference'), harness)
     assert findings.not_covered > 0
     assert findings.not_covered + len(findings.disagreements) <= 30
+
+
+def test_an_observation_becomes_the_typed_expectation_its_file_loads_back_as():
+    reference = targets.make('reference')
+    rng = random.Random(7)
+    kinds = set()
+    for n in range(40):
+        data = fuzz.generate(rng)
+        version = data['juju'][0]
+        seen = reference.observe(fuzz._case(data, f'fuzz/x-{n}', None), version)
+        expect = fuzz.expectation(seen)
+        assert isinstance(expect, scenario.Expectation)
+        case = fuzz._case(data, f'fuzz/x-{n}', expect)  # written as YAML, loaded back
+        assert case.expect == expect
+        assert compare.compare(case, reference.observe(case, version)) == []
+        kinds.add('error' if expect.error else 'tasks')
+    assert kinds == {'error', 'tasks'}

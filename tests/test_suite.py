@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pathlib
 import re
@@ -114,8 +115,9 @@ def test_expected_failure_that_fails_is_xfailed_and_one_that_passes_fails_the_ru
     listed = xfail.ExpectedFailure(case.id, 'known', 'https://example.invalid/1')
     passed = runner.run_one(case, reference.ReferenceTarget(), '3.6', listed)
     assert passed.outcome is runner.Outcome.XPASSED and passed.outcome.is_bad
-    broken = dict(case.expect) | {'tasks': {'db/0': {'logs': ['not', 'what', 'happens']}}}
-    failing = scenario.Scenario(**{**case.__dict__, 'expect': broken})
+    logs = scenario.TaskExpectation(logs=('not', 'what', 'happens'))
+    broken = dataclasses.replace(case.expect, tasks={'db/0': logs})
+    failing = dataclasses.replace(case, expect=broken)
     xfailed = runner.run_one(failing, reference.ReferenceTarget(), '3.6', listed)
     assert xfailed.outcome is runner.Outcome.XFAILED
     assert runner.closing_line([passed, xfailed]) == '0 passed, 1 failed, 0 skipped, 0 errored'

@@ -1,5 +1,7 @@
 """Compare a scenario's expectation with what a target observed.
 
+One `check_*` function per field of the expectation, each returning its own mismatches
+(as Scenario's consistency checker has one per concern); `compare` runs them all.
 Each difference is a Mismatch naming the expectation's field (and so its line in the
 scenario file) with a readable diff: traces as aligned event lists, structures as a
 unified diff of their YAML.
@@ -15,8 +17,7 @@ from typing import Any
 import yaml
 
 from ..juju import results
-from .scenario import Scenario
-from .target import Observation, TaskObservation
+from . import scenario, target
 
 _MISSING = '(nothing)'
 
@@ -69,128 +70,219 @@ def _is_subsequence(wanted: Sequence[str], seen: Sequence[str]) -> bool:
     return all(any(item == s for s in it) for item in wanted)
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.found: list[Mismatch] = []
-
-    def check(self, field: str, expected: Any, observed: Any, *, trace: bool = False) -> None:
-        if expected == observed:
-            return
-        if trace and isinstance(observed, list):
-            diff = aligned(expected, observed)
-        elif isinstance(expected, (dict, list)) or isinstance(observed, (dict, list)):
-            diff = _unified(expected, observed)
-        else:
-            diff = f'  expected: {expected!r}\n  observed: {observed!r}'
-        self.found.append(Mismatch(field, expected, observed, diff))
-
-    def fail(self, field: str, expected: Any, observed: Any, diff: str) -> None:
-        self.found.append(Mismatch(field, expected, observed, diff))
-
-
-def _task(out: _Collector, field: str, want: Mapping[str, Any], got: TaskObservation) -> None:
-    simple: dict[str, Callable[[TaskObservation], Any]] = {
-        'status': lambda t: t.status,
-        'message': lambda t: t.message,
-        'results': lambda t: t.results,
-        'logs': lambda t: t.logs,
-        'stdout': lambda t: t.stdout,
-        'stderr': lambda t: t.stderr,
-        'return-code': lambda t: t.return_code,
-    }
-    for key, read in simple.items():
-        if key in want:
-            out.check(f'{field}.{key}', want[key], read(got))
-    flat = results.flatten(got.results)
-    for key, value in want.get('results-include', {}).items():
-        out.check(f'{field}.results-include.{key}', value, flat.get(key, _MISSING))
-    for key in want.get('results-exclude', ()):
-        if key in flat or any(k.startswith(f'{key}.') for k in flat):
-            out.fail(
-                f'{field}.results-exclude', f'no {key!r}', flat.get(key), f'  {key!r} is present'
-            )
+def _differs(field: str, expected: Any, observed: Any, *, trace: bool = False) -> list[Mismatch]:
+    """No mismatch when the two are equal; else one, with the diff that suits the values."""
+    if expected == observed:
+        return []
+    if trace and isinstance(observed, list):
+        diff = aligned(expected, observed)
+    elif isinstance(expected, (dict, list)) or isinstance(observed, (dict, list)):
+        diff = _unified(expected, observed)
+    else:
+        diff = f'  expected: {expected!r}\n  observed: {observed!r}'
+    return [Mismatch(field, expected, observed, diff)]
 
 
 def _per_unit(
-    out: _Collector,
     name: str,
-    expected: Mapping[str, Sequence[Any]],
+    expected: Mapping[str, Sequence[Any]] | None,
     observed: Mapping[str, Sequence[Any]] | None,
     *,
     trace: bool = False,
-) -> None:
+) -> list[Mismatch]:
+    """A per-unit list expectation, unit by unit; the whole of it when not reported."""
+    if expected is None:
+        return []
     if observed is None:
-        out.fail(f'expect.{name}', expected, None, '  this target does not report it')
-        return
-    for unit, want in expected.items():
-        out.check(f'expect.{name}.{unit}', list(want), list(observed.get(unit, [])), trace=trace)
+        data = scenario.to_data(expected)
+        return [Mismatch(f'expect.{name}', data, None, '  this target does not report it')]
+    return [
+        m
+        for unit, want in expected.items()
+        for m in _differs(
+            f'expect.{name}.{unit}', list(want), list(observed.get(unit, [])), trace=trace
+        )
+    ]
 
 
-def compare(case: Scenario, seen: Observation) -> list[Mismatch]:
-    """Every way `seen` differs from what `case` expects (empty: it passes)."""
-    expect = case.expect
-    out = _Collector()
-    if 'error' in expect:
-        out.check('expect.error.message', expect['error']['message'], seen.error)
-    elif seen.error is not None:
-        out.fail('expect', 'the invocation runs', seen.error, f'  refused: {seen.error}')
-        return out.found
-    operation = expect.get('operation', {})
-    if 'status' in operation:
-        out.check('expect.operation.status', operation['status'], seen.operation_status)
-    if 'units' in operation:
-        out.check('expect.operation.units', operation['units'], seen.operation_units)
-    for unit, want in expect.get('tasks', {}).items():
+# -- one check per expectation field, each returning its own mismatches --------------------
+
+
+def check_error(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
+    """`expect.error`: refused with Juju's text; or, when no refusal is expected, not
+    refused at all (a mismatch named `expect`, the whole expectation)."""
+    if expect.error is not None:
+        return _differs('expect.error.message', expect.error.message, seen.error)
+    if seen.error is not None:
+        return [Mismatch('expect', 'the invocation runs', seen.error, f'  refused: {seen.error}')]
+    return []
+
+
+def check_operation(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
+    """`expect.operation`: its status and the units it has tasks for."""
+    want = expect.operation
+    if want is None:
+        return []
+    found = []
+    if want.status is not None:
+        found += _differs('expect.operation.status', want.status, seen.operation_status)
+    if want.units is not None:
+        found += _differs('expect.operation.units', list(want.units), seen.operation_units)
+    return found
+
+
+def check_tasks(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
+    """`expect.tasks`: each named unit ran a task, and it ended as expected."""
+    found = []
+    for unit, want in (expect.tasks or {}).items():
         got = seen.tasks.get(unit)
         if got is None:
-            out.fail(f'expect.tasks.{unit}', want, None, f'  no task ran on {unit}')
+            found.append(
+                Mismatch(f'expect.tasks.{unit}', want.as_data(), None, f'  no task ran on {unit}')
+            )
         else:
-            _task(out, f'expect.tasks.{unit}', want, got)
-    if 'trace' in expect:
-        _per_unit(out, 'trace', expect['trace'], seen.trace, trace=True)
-    for unit, want in expect.get('trace-includes', {}).items():
+            found += _task(f'expect.tasks.{unit}', want, got)
+    return found
+
+
+def _task(
+    field: str, want: scenario.TaskExpectation, got: target.TaskObservation
+) -> list[Mismatch]:
+    exact: tuple[tuple[str, Any, Any], ...] = (
+        ('status', want.status, got.status),
+        ('message', want.message, got.message),
+        ('results', want.results, got.results),
+        ('logs', want.logs, got.logs),
+        ('stdout', want.stdout, got.stdout),
+        ('stderr', want.stderr, got.stderr),
+        ('return-code', want.return_code, got.return_code),
+    )
+    found = []
+    for key, expected, observed in exact:
+        if expected is not None:
+            found += _differs(f'{field}.{key}', scenario.to_data(expected), observed)
+    flat = results.flatten(got.results)
+    for key, value in (want.results_include or {}).items():
+        found += _differs(f'{field}.results-include.{key}', value, flat.get(key, _MISSING))
+    for key in want.results_exclude or ():
+        if key in flat or any(k.startswith(f'{key}.') for k in flat):
+            found.append(
+                Mismatch(
+                    f'{field}.results-exclude',
+                    f'no {key!r}',
+                    flat.get(key),
+                    f'  {key!r} is present',
+                )
+            )
+    return found
+
+
+def check_trace(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
+    """`expect.trace`: each unit's events, in order, exactly."""
+    return _per_unit('trace', expect.trace, seen.trace, trace=True)
+
+
+def check_trace_includes(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
+    """`expect.trace-includes`: each unit saw these events in this order, others between."""
+    found = []
+    for unit, want in (expect.trace_includes or {}).items():
         events = seen.trace.get(unit, [])
         if not _is_subsequence(want, events):
-            out.fail(
-                f'expect.trace-includes.{unit}',
-                want,
-                events,
-                '  expected these events in this order, others may come between\n'
-                + aligned(want, events),
-            )
-    if 'deferred-after' in expect:
-        _per_unit(out, 'deferred-after', expect['deferred-after'], seen.deferred, trace=True)
-    if 'refusals' in expect:
-        _per_unit(out, 'refusals', expect['refusals'], seen.refusals)
-    if 'recorded' in expect:
-        _per_unit(out, 'recorded', expect['recorded'], seen.recorded)
-    if 'relation-data' in expect:
-        if seen.relation_data is None:
-            out.fail('expect.relation-data', expect['relation-data'], None, '  not reported')
-        else:
-            for relation, bags in expect['relation-data'].items():
-                out.check(
-                    f'expect.relation-data.{relation}', bags, seen.relation_data.get(relation, {})
+            found.append(
+                Mismatch(
+                    f'expect.trace-includes.{unit}',
+                    list(want),
+                    events,
+                    '  expected these events in this order, others may come between\n'
+                    + aligned(want, events),
                 )
-    if 'juju-run' in expect:
-        want = expect['juju-run']
-        if seen.juju_run is None:
-            out.fail('expect.juju-run', want, None, '  this target does not report it')
-        else:
-            stdout, code = seen.juju_run
-            if 'stdout' in want:
-                out.check('expect.juju-run.stdout', want['stdout'], stdout)
-            for n, piece in enumerate(want.get('stdout-includes', ())):
-                if piece not in stdout:
-                    out.fail(
-                        f'expect.juju-run.stdout-includes[{n}]',
-                        piece,
-                        stdout,
-                        f'  missing: {piece!r}\n  in:\n' + _indent(stdout),
-                    )
-            if 'exit-code' in want:
-                out.check('expect.juju-run.exit-code', want['exit-code'], code)
-    return out.found
+            )
+    return found
+
+
+def check_deferred_after(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
+    """`expect.deferred-after`: each unit's deferred-event store after the run."""
+    return _per_unit('deferred-after', expect.deferred_after, seen.deferred, trace=True)
+
+
+def check_refusals(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
+    """`expect.refusals`: what each unit's `expect-refused` steps met."""
+    return _per_unit('refusals', expect.refusals, seen.refusals)
+
+
+def check_recorded(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
+    """`expect.recorded`: what each unit's `record` steps noted."""
+    return _per_unit('recorded', expect.recorded, seen.recorded)
+
+
+def check_relation_data(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
+    """`expect.relation-data`: the committed bags of each named relation end."""
+    want = expect.relation_data
+    if want is None:
+        return []
+    if seen.relation_data is None:
+        return [Mismatch('expect.relation-data', scenario.to_data(want), None, '  not reported')]
+    return [
+        m
+        for relation, bags in want.items()
+        for m in _differs(
+            f'expect.relation-data.{relation}',
+            scenario.to_data(bags),
+            seen.relation_data.get(relation, {}),
+        )
+    ]
+
+
+def check_juju_run(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
+    """`expect.juju-run`: what `juju run` printed and its exit status."""
+    want = expect.juju_run
+    if want is None:
+        return []
+    if seen.juju_run is None:
+        return [
+            Mismatch('expect.juju-run', want.as_data(), None, '  this target does not report it')
+        ]
+    stdout, code = seen.juju_run
+    found = []
+    if want.stdout is not None:
+        found += _differs('expect.juju-run.stdout', want.stdout, stdout)
+    for n, piece in enumerate(want.stdout_includes or ()):
+        if piece not in stdout:
+            found.append(
+                Mismatch(
+                    f'expect.juju-run.stdout-includes[{n}]',
+                    piece,
+                    stdout,
+                    f'  missing: {piece!r}\n  in:\n' + _indent(stdout),
+                )
+            )
+    if want.exit_code is not None:
+        found += _differs('expect.juju-run.exit-code', want.exit_code, code)
+    return found
+
+
+Check = Callable[[scenario.Expectation, target.Observation], list[Mismatch]]
+
+CHECKS: tuple[Check, ...] = (
+    check_error,
+    check_operation,
+    check_tasks,
+    check_trace,
+    check_trace_includes,
+    check_deferred_after,
+    check_refusals,
+    check_recorded,
+    check_relation_data,
+    check_juju_run,
+)
+"""Every check, in the order of the scenario format (and so of a report's mismatches)."""
+
+
+def compare(case: scenario.Scenario, seen: target.Observation) -> list[Mismatch]:
+    """Every way `seen` differs from what `case` expects (empty: it passes)."""
+    if case.expect.error is None and seen.error is not None:
+        return check_error(case.expect, seen)  # refused: nothing ran for the others to check
+    return [m for check in CHECKS for m in check(case.expect, seen)]
 
 
 def _indent(text: str) -> str:

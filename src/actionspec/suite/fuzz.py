@@ -17,8 +17,7 @@ from typing import Any
 
 import yaml
 
-from . import compare, loader, target
-from .scenario import Scenario
+from . import compare, loader, scenario, target
 
 VERSIONS = ('2.9', '3.6', '4.0')
 ACTION_NAMES = ('do', 'snapshot-db', 'x1', 'run-it-2')
@@ -140,40 +139,49 @@ def generate(rng: random.Random) -> dict[str, Any]:
     }
 
 
-def expectation(seen: target.Observation) -> dict[str, Any]:
-    """Everything an observation holds, as a scenario's `expect`."""
+def expectation(seen: target.Observation) -> scenario.Expectation:
+    """Everything an observation holds, as a scenario's expectation."""
     if seen.error is not None:
-        return {'error': {'message': seen.error}}
-    expect: dict[str, Any] = {
-        'operation': {'status': seen.operation_status, 'units': seen.operation_units},
-        'tasks': {
-            unit: {
-                'status': t.status,
-                'message': t.message,
-                'results': t.results,
-                'logs': t.logs,
-                'stdout': t.stdout,
-                'stderr': t.stderr,
-                **({'return-code': t.return_code} if t.return_code is not None else {}),
-            }
+        return scenario.Expectation(error=scenario.ErrorExpectation(seen.error))
+    units = seen.operation_units
+    return scenario.Expectation(
+        operation=scenario.OperationExpectation(
+            seen.operation_status, None if units is None else tuple(units)
+        ),
+        tasks={
+            unit: scenario.TaskExpectation(
+                status=t.status,
+                message=t.message,
+                results=t.results,
+                logs=tuple(t.logs),
+                stdout=t.stdout,
+                stderr=t.stderr,
+                return_code=t.return_code,
+            )
             for unit, t in seen.tasks.items()
         },
-        'trace': seen.trace,
-    }
-    if seen.deferred is not None:
-        expect['deferred-after'] = seen.deferred
-    return expect
+        trace={unit: tuple(events) for unit, events in seen.trace.items()},
+        deferred_after=None
+        if seen.deferred is None
+        else {unit: tuple(events) for unit, events in seen.deferred.items()},
+    )
 
 
-def _case(data: dict[str, Any], case_id: str, expect: dict[str, Any] | None) -> Scenario:
-    full = {**data, 'expect': expect or {'operation': {}}}
+# What a scenario expects before the first target has been run: only that it runs.
+_RUNS = scenario.Expectation(operation=scenario.OperationExpectation())
+
+
+def _case(
+    data: dict[str, Any], case_id: str, expect: scenario.Expectation | None
+) -> scenario.Scenario:
+    full = {**data, 'expect': (expect or _RUNS).as_data()}
     text = yaml.safe_dump(full, sort_keys=False, allow_unicode=True)
     return loader.load_text(text, f'<{case_id}>', case_id)
 
 
 def _disagreement(
     data: dict[str, Any], case_id: str, first: target.Target, second: target.Target
-) -> tuple[dict[str, Any], list[compare.Mismatch]] | None:
+) -> tuple[scenario.Expectation, list[compare.Mismatch]] | None:
     version = data['juju'][0]
     seen = first.observe(_case(data, case_id, None), version)
     expect = expectation(seen)
@@ -274,7 +282,8 @@ def run(
             small = shrink(data, case_id, first, second)
             final = _disagreement(small, case_id, first, second)
             expect, mismatches = final if final else result
-            text = yaml.safe_dump({**small, 'expect': expect}, sort_keys=False, allow_unicode=True)
+            full = {**small, 'expect': expect.as_data()}
+            text = yaml.safe_dump(full, sort_keys=False, allow_unicode=True)
             found.setdefault(text, Disagreement(case_id, text, tuple(str(m) for m in mismatches)))
         if progress:
             progress(n + 1, len(found))

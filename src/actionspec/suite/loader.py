@@ -70,7 +70,7 @@ def _check_sense(data: Mapping[str, Any], lines: yamldata.Lines, path: str) -> N
             _check_event(apps, endpoints, app, event, f'charm.{app}.{event}', fail)
             for n, step in enumerate(steps):
                 _check_step(step, event, endpoints[app], f'charm.{app}.{event}[{n}]', fail)
-    for key in ('tasks', 'trace', 'trace-includes', 'deferred-after', 'refusals', 'recorded'):
+    for key in scenario.PER_UNIT_EXPECTATIONS:
         for unit in data['expect'].get(key, {}):
             if unit not in units:
                 fail(f'expect.{key}.{unit}', f'no unit {unit!r} in the model')
@@ -166,7 +166,7 @@ def parse(data: Any, lines: yamldata.Lines, path: str, scenario_id: str) -> scen
         run=scenario.Invocation(
             tuple(run['targets']), run['action'], run.get('params', {}), run.get('juju-version')
         ),
-        expect=data['expect'],
+        expect=scenario.Expectation.from_data(data['expect']),
         path=path,
         lines=lines,
     )

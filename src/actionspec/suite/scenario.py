@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from ..juju import versions
 
@@ -112,6 +112,223 @@ class Invocation:
         return ' '.join(['juju run', *self.targets, self.action, params]).strip()
 
 
+# -- expectations --------------------------------------------------------------------------
+#
+# What a scenario's `expect` says must be observed: one frozen dataclass per part. A field
+# the scenario does not set is None, so "not expected" (nothing is checked) stays apart from
+# "expected empty" (an empty list or mapping, which is checked). A field's name is its key
+# in the scenario file with '_' for '-' (`results_include` is `results-include`); its value
+# is the file's data with lists as tuples. The source line of each field stays with the
+# Scenario (`Scenario.line`), so a mismatch still names where its expectation is written.
+
+
+def key(name: str) -> str:
+    """The scenario file's key for an expectation field (`return_code` → `return-code`)."""
+    return name.replace('_', '-')
+
+
+def to_data(value: Any) -> Any:
+    """An expectation value as scenario-file data: parts as mappings, tuples as lists."""
+    if isinstance(value, _Part):
+        return value.as_data()
+    if isinstance(value, (tuple, list)):
+        return [to_data(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: to_data(v) for k, v in value.items()}
+    return value
+
+
+def _as_given(value: Any) -> Any:
+    return value
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(value)
+
+
+def _each_unit(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def read_each(value: Any) -> dict[str, Any]:
+        return {unit: read(item) for unit, item in value.items()}
+
+    return read_each
+
+
+def _expected(
+    read: Callable[[Any], Any] = _as_given, *, per_unit: bool = False, required: bool = False
+) -> Any:
+    """A field of an expectation part, absent (None) unless the scenario sets it (or
+    `required`); `read` builds its value from the file's data, `per_unit` marks a mapping
+    from unit name to what that unit must show. (It is a `dataclasses.field`, which ruff's
+    RUF009 cannot tell from a mutable default.)"""
+    metadata = {'read': read, 'per_unit': per_unit}
+    if required:
+        return dataclasses.field(metadata=metadata)
+    return dataclasses.field(default=None, metadata=metadata)
+
+
+_P = TypeVar('_P', bound='_Part')
+
+
+@dataclasses.dataclass(frozen=True)
+class _Part:
+    """What every part of an expectation shares: it is built from a scenario's data and
+    gives that data back, so `type(p).from_data(p.as_data()) == p`."""
+
+    @classmethod
+    def from_data(cls: type[_P], data: Mapping[str, Any]) -> _P:
+        """The part from scenario-file data (already checked against the schema)."""
+        values = {
+            f.name: f.metadata['read'](data[key(f.name)])
+            for f in dataclasses.fields(cls)
+            if key(f.name) in data
+        }
+        return cls(**values)
+
+    def as_data(self) -> dict[str, Any]:
+        """The part as scenario-file data: the fields it sets, under their file keys."""
+        return {
+            key(f.name): to_data(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if getattr(self, f.name) is not None
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorExpectation(_Part):
+    """`expect.error`: the invocation is refused before any task runs."""
+
+    message: str = _expected(required=True)
+    """Juju's refusal, word for word (`validation failed: (root) : ...`): the text is part
+    of the behaviour, since scripts and people read it."""
+
+
+@dataclasses.dataclass(frozen=True)
+class OperationExpectation(_Part):
+    """`expect.operation`: the operation `juju run` created for the whole invocation."""
+
+    status: str | None = _expected()
+    """The operation's final status (`completed`, `failed`, ...), which Juju derives from
+    its tasks' statuses."""
+
+    units: tuple[str, ...] | None = _expected(_tuple)
+    """The units the operation has a task for, in order: who `juju run` reached (J9)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskExpectation(_Part):
+    """`expect.tasks.<unit>`: how one unit's task ended and what it holds."""
+
+    status: str | None = _expected()
+    """The task's final status: `completed`, or `failed` after `action-fail` or a non-zero
+    exit (J4, J5)."""
+
+    message: str | None = _expected()
+    """The task's message, exactly: the last `action-fail` message, or Juju's own for a
+    non-zero exit (J4)."""
+
+    results: Mapping[str, Any] | None = _expected()
+    """The charm's results, exactly, nested by dotted key (J2), without the keys Juju adds
+    for the captured output (J6): every key the charm set, and no other."""
+
+    results_include: Mapping[str, Any] | None = _expected()
+    """Dotted keys that must be present with these values; other keys may be there too."""
+
+    results_exclude: tuple[str, ...] | None = _expected(_tuple)
+    """Dotted keys that must be absent, nor any key under them (a refused `action-set`
+    stores nothing, J1)."""
+
+    logs: tuple[str, ...] | None = _expected(_tuple)
+    """The `action-log` messages, in order, exactly (J3)."""
+
+    stdout: str | None = _expected()
+    """What the process wrote to standard output, as Juju captures it into the results."""
+
+    stderr: str | None = _expected()
+    """What the process wrote to standard error, as Juju captures it (C8, J6)."""
+
+    return_code: int | None = _expected()
+    """The process's exit status, as Juju captures it (J6)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class JujuRunExpectation(_Part):
+    """`expect.juju-run`: what the `juju run` command prints and how it exits (J12)."""
+
+    format: str = _expected(required=True)
+    """The `--format` to render in (`plain`, `yaml` or `json`): a target that shows the
+    command's output renders it in this format."""
+
+    stdout: str | None = _expected()
+    """The command's standard output, exactly."""
+
+    stdout_includes: tuple[str, ...] | None = _expected(_tuple)
+    """Pieces the standard output must contain, each anywhere."""
+
+    exit_code: int | None = _expected()
+    """The command's exit status, which has its own rule (`cmd/juju/action/run.go`)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Expectation(_Part):
+    """Everything a scenario's `expect` says must be observed. Only what is set is
+    checked; a part that is None is not expected at all."""
+
+    error: ErrorExpectation | None = _expected(ErrorExpectation.from_data)  # noqa: RUF009
+    """The invocation is refused with this text. None: the invocation must run (a refusal
+    is then a mismatch of its own, and nothing else is compared)."""
+
+    operation: OperationExpectation | None = _expected(OperationExpectation.from_data)  # noqa: RUF009
+    """The operation's status and the units it has tasks for."""
+
+    tasks: Mapping[str, TaskExpectation] | None = _expected(
+        _each_unit(TaskExpectation.from_data), per_unit=True
+    )
+    """Per unit, how its task ended. A unit named here must have a task."""
+
+    trace: Mapping[str, tuple[str, ...]] | None = _expected(_each_unit(_tuple), per_unit=True)
+    """Per unit, its events in order, exactly (empty: the unit saw nothing) (C1-C3)."""
+
+    trace_includes: Mapping[str, tuple[str, ...]] | None = _expected(
+        _each_unit(_tuple), per_unit=True
+    )
+    """Per unit, events it must see in this order; others may come between."""
+
+    deferred_after: Mapping[str, tuple[str, ...]] | None = _expected(
+        _each_unit(_tuple), per_unit=True
+    )
+    """Per unit, its deferred-event store after the run, oldest first (C2, C8). Set even
+    when empty, it needs a target that reports the store."""
+
+    refusals: Mapping[str, tuple[str, ...]] | None = _expected(_each_unit(_tuple), per_unit=True)
+    """Per unit, what each `expect-refused` step met, in order: a refusal kind, or
+    `accepted` when the step went through (C4, C6, J1)."""
+
+    recorded: Mapping[str, tuple[Any, ...]] | None = _expected(_each_unit(_tuple), per_unit=True)
+    """Per unit, what its `record` steps noted, in order (params, ids, environment)."""
+
+    relation_data: Mapping[str, Mapping[str, Mapping[str, str]]] | None = _expected()
+    """Per relation end (`app:endpoint`), per bag owner, the committed data after the run
+    (J10). Set, it needs a target that reports relation data."""
+
+    juju_run: JujuRunExpectation | None = _expected(JujuRunExpectation.from_data)  # noqa: RUF009
+    """What `juju run` prints in a format, and its exit status."""
+
+    def units(self) -> frozenset[str]:
+        """Every unit a per-unit expectation names: those a target must be able to show."""
+        named: set[str] = set()
+        for f in dataclasses.fields(self):
+            if f.metadata['per_unit']:
+                named.update(getattr(self, f.name) or ())
+        return frozenset(named)
+
+
+PER_UNIT_EXPECTATIONS = tuple(
+    key(f.name) for f in dataclasses.fields(Expectation) if f.metadata['per_unit']
+)
+"""The keys of `expect` whose value maps unit names to what each unit must show, in the
+order of the scenario format: `tasks`, `trace`, `trace-includes`, ..."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Scenario:
     """One conformance case. Its id is its path under the suite, without `.yaml`."""
@@ -127,7 +344,7 @@ class Scenario:
     deferred: Mapping[str, tuple[str, ...]]
     behaviour: Mapping[str, Mapping[str, tuple[Step, ...]]]
     run: Invocation
-    expect: Mapping[str, Any]
+    expect: Expectation
     path: str = ''
     lines: Mapping[str, int] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 

@@ -104,15 +104,14 @@ def _units(case: scenario_.Scenario) -> tuple[scenario_.AppSpec, list[int]]:
 
 
 def _check_observable(case: scenario_.Scenario, app: str, numbers: list[int]) -> None:
-    if 'juju-run' in case.expect:
+    if case.expect.juju_run is not None:
         raise target.CannotObserve('a unit-test harness has no `juju run` output')
     ran = {f'{app}/{n}' for n in numbers}
-    for key in ('trace', 'trace-includes', 'tasks', 'deferred-after', 'refusals', 'recorded'):
-        if set(case.expect.get(key, {})) - ran:
-            raise target.CannotObserve(_OUTSIDE)
+    if case.expect.units() - ran:
+        raise target.CannotObserve(_OUTSIDE)
     if any(unit not in ran for unit in case.deferred):
         raise target.CannotObserve(_OUTSIDE)
-    for bags in case.expect.get('relation-data', {}).values():
+    for bags in (case.expect.relation_data or {}).values():
         if set(bags) - ran - {app}:
             raise target.CannotObserve(_OUTSIDE)
 

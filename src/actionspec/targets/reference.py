@@ -102,7 +102,7 @@ def run_and_observe(
 ) -> target.Observation:
     """Run the scenario's `juju run` on a built model and observe everything."""
     run = case.run
-    fmt = case.expect.get('juju-run', {}).get('format', 'plain')
+    fmt = case.expect.juju_run.format if case.expect.juju_run is not None else 'plain'
     try:
         op = m.run(*run.targets, action=run.action, params=run.params)
     except model.RunError as e:
