@@ -260,8 +260,8 @@ def test_the_zygote_reports_each_way_a_dispatch_ends(tmp_path, script, code, sig
     z = zygote.Zygote(str(scratch.scratch_dir('actionspec-test-')))
     try:
         for _ in range(2):  # and the next dispatch is served as well
-            got, stdout, stderr, got_sig = z.run(str(path), 'dispatch', {}, str(tmp_path), 30.0)
-            assert (got, got_sig, stdout) == (code, sig, out), stderr
+            ended = z.run(str(path), 'dispatch', {}, str(tmp_path), 30.0)
+            assert (ended.exit_code, ended.signal, ended.stdout) == (code, sig, out), ended.stderr
     finally:
         z.close()
         os.rmdir(os.path.dirname(z.address))
@@ -276,8 +276,8 @@ def test_a_zygote_dispatch_has_exactly_its_own_environment(tmp_path, monkeypatch
     z = zygote.Zygote(str(scratch.scratch_dir('actionspec-test-')))
     try:
         env = {'JUJU_UNIT_NAME': 'db/0', 'PATH': '/usr/bin:/bin'}
-        _, out, err, _ = z.run(str(path), 'dispatch', env, str(tmp_path), 30.0)
-        assert json.loads(out) == env, err
+        ended = z.run(str(path), 'dispatch', env, str(tmp_path), 30.0)
+        assert json.loads(ended.stdout) == env, ended.stderr
     finally:
         z.close()
         os.rmdir(os.path.dirname(z.address))

@@ -29,6 +29,10 @@ from . import context, operation, process, results, versions
 UNIT_NAME = re.compile(r'^([a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)/(0|[1-9][0-9]*|leader)$')
 _APP_NAME = re.compile(r'^[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*$')
 
+# What a task says when the charm has nothing to run for its action (uniter/runner/context
+# context.go `finalizeAction`, the same in 2.9 and 3.6).
+NOT_IMPLEMENTED = 'action not implemented on unit "{}"'
+
 # A settle loop that keeps producing relation-changed hooks is a charm bug; stop it.
 MAX_CONSEQUENT_HOOKS = 10_000
 
@@ -368,7 +372,12 @@ class Model:
         return moment
 
     def _run_task(
-        self, task_id: str, unit: Unit, action: str, params: dict[str, Any], enqueued: Any
+        self,
+        task_id: str,
+        unit: Unit,
+        action: str,
+        params: dict[str, Any],
+        enqueued: datetime.datetime,
     ) -> operation.Task:
         started = self.now()
         state = context.ActionState(action, task_id, params)
@@ -376,6 +385,11 @@ class Model:
         env = self._env(unit, f'actions/{action}', action)
         environment.add_action(env, action, task_id)
         result = self._dispatch(unit, env, trace_.Cause.INVOCATION, ctx)
+        if result.missing:
+            # Nothing ran, so there is no output to capture (uniter/runner/context
+            # context.go `finalizeAction`).
+            status, message = operation.TaskStatus.FAILED, NOT_IMPLEMENTED.format(unit.name)
+            return self._task(task_id, unit, action, params, status, enqueued, started, message)
         results.add_captured_output(
             state.results, result.stdout, result.stderr, result.exit_code, self.profile
         )
@@ -385,17 +399,30 @@ class Model:
             status, message = operation.TaskStatus.FAILED, state.message
         else:
             status, message = operation.TaskStatus.COMPLETED, state.message
-        completed = self.now()
+        return self._task(task_id, unit, action, params, status, enqueued, started, message, state)
+
+    def _task(
+        self,
+        task_id: str,
+        unit: Unit,
+        action: str,
+        params: dict[str, Any],
+        status: operation.TaskStatus,
+        enqueued: datetime.datetime,
+        started: datetime.datetime,
+        message: str,
+        state: context.ActionState | None = None,
+    ) -> operation.Task:
         return operation.Task(
             id=task_id,
             unit=unit.name,
             action=action,
             params=params,
             status=status,
-            timing=operation.Timing(enqueued, started, completed),
+            timing=operation.Timing(enqueued, started, self.now()),
             message=message,
-            results=state.results,
-            logs=tuple(state.logs),
+            results=state.results if state else {},
+            logs=tuple(state.logs) if state else (),
         )
 
     # -- dispatching ---------------------------------------------------------------------
@@ -424,8 +451,9 @@ class Model:
 
     def _commits(self, result: process.ProcessResult) -> bool:
         """Whether the unit agent commits what the dispatch wrote: only after a clean exit;
-        a task failed by action-fail alone still exits 0 (J10)."""
-        return result.exit_code == 0
+        a task failed by action-fail alone still exits 0 (J10). A hook the charm does not
+        implement is skipped, with nothing to commit (operation/runhook.go)."""
+        return result.exit_code == 0 and not result.missing
 
     def _consequences(self, writer: Unit, changed: list[tuple[Relation, str]]) -> Iterable[_Hook]:
         """Who gets relation-changed after `writer` committed these bags (J10).

@@ -34,6 +34,9 @@ class ProcessResult(NamedTuple):
     stdout: bytes = b''
     stderr: bytes = b''
     signal: int | None = None
+    # The charm has nothing to run for this dispatch: no `dispatch`, and no legacy
+    # `actions/<name>` or `hooks/<name>` either (charmrunner's MissingHookError).
+    missing: bool = False
 
     @property
     def error(self) -> str:

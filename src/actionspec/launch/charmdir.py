@@ -99,7 +99,10 @@ class CharmDirectory:
     def _launch(self, unit_dir: pathlib.Path, env: dict[str, str]) -> process.ProcessResult:
         """Start the dispatch process and wait for it."""
         if self.zygote is None:
-            return processes.run([str(unit_dir / 'dispatch')], env, unit_dir)
+            entry = entry_point(unit_dir, env[environment.DISPATCH_PATH])
+            if entry is None:
+                return process.ProcessResult(0, missing=True)
+            return processes.run([str(entry)], env, unit_dir)
         return self.zygote.run(
             str(unit_dir / 'src' / 'charm.py'),
             str(unit_dir / 'dispatch'),
@@ -142,6 +145,17 @@ class CharmDirectory:
 
     def __repr__(self) -> str:
         return f'CharmDirectory({str(self.source)!r})'
+
+
+def entry_point(charm_dir: pathlib.Path, dispatch_path: str) -> pathlib.Path | None:
+    """What the unit agent runs for a dispatch: the charm's `dispatch`, else the legacy
+    `actions/<name>` or `hooks/<name>`; None when there is neither (juju/juju
+    internal/worker/uniter/runner/runner.go `discoverHookHandler`: only a missing file
+    falls back, so a `dispatch` that cannot be executed fails as it is)."""
+    for candidate in (charm_dir / 'dispatch', charm_dir / dispatch_path):
+        if candidate.exists():
+            return candidate
+    return None
 
 
 def _ops_storage() -> Any:

@@ -1,0 +1,118 @@
+"""Charm directories as Juju runs them: `dispatch`, else the legacy `actions/<name>` and
+`hooks/<name>`, else nothing to run (juju/juju internal/worker/uniter/runner/runner.go
+`discoverHookHandler`; context.go `finalizeAction`; operation/runhook.go). And
+`actionspec juju-run` on such charms needs no ops."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import actionspec
+from actionspec import cli
+from actionspec.launch import charmdir
+
+ACTIONS = 'go: {}\nmissing: {}\n'
+
+
+def _legacy_charm(tmp_path: pathlib.Path) -> pathlib.Path:
+    """A charm of the kind ops' own test charms are: no dispatch, one script per action."""
+    charm = tmp_path / 'legacy'
+    (charm / 'actions').mkdir(parents=True)
+    (charm / 'metadata.yaml').write_text('name: legacy\npeers:\n  ring: {interface: ring}\n')
+    (charm / 'actions.yaml').write_text(ACTIONS)
+    script = charm / 'actions' / 'go'
+    script.write_text(
+        textwrap.dedent("""\
+            #!/bin/sh
+            action-set path="$JUJU_DISPATCH_PATH" cwd="$(pwd)"
+            relation-set -r "$(relation-ids ring)" touched=yes
+            echo went
+            """)
+    )
+    script.chmod(0o755)
+    return charm
+
+
+def test_without_dispatch_the_action_script_runs(tmp_path):
+    charm = _legacy_charm(tmp_path)
+    model = actionspec.Model(clock=actionspec.TickingClock())
+    app = charmdir.deploy_charm_dir(model, charm, units=2)
+    task = model.run('legacy/0', action='go').tasks[0]
+    assert task.status is actionspec.TaskStatus.COMPLETED, task
+    assert task.results['path'] == 'actions/go'
+    assert task.results['cwd'].endswith('/unit-legacy-0/charm')
+    assert task.results['stdout'] == 'went\n'
+    # The peer's relation-changed hook has no script: skipped, as Juju skips it.
+    assert app.units['legacy/1'].status == ('unknown', '')
+
+
+def test_an_action_with_nothing_to_run_is_not_implemented(tmp_path):
+    model = actionspec.Model(clock=actionspec.TickingClock())
+    charmdir.deploy_charm_dir(model, _legacy_charm(tmp_path))
+    task = model.run('legacy/0', action='missing').tasks[0]
+    assert task.status is actionspec.TaskStatus.FAILED
+    assert task.message == 'action not implemented on unit "legacy/0"'
+    assert task.results == {}  # nothing ran, so no output was captured
+
+
+def test_dispatch_comes_before_the_legacy_script(tmp_path):
+    charm = _legacy_charm(tmp_path)
+    (charm / 'dispatch').write_text('#!/bin/sh\naction-set via=dispatch\n')
+    (charm / 'dispatch').chmod(0o755)
+    model = actionspec.Model(clock=actionspec.TickingClock())
+    charmdir.deploy_charm_dir(model, charm)
+    task = model.run('legacy/0', action='go').tasks[0]
+    assert task.results.get('via') == 'dispatch' and 'path' not in task.results
+
+
+def test_juju_run_on_a_legacy_charm(tmp_path, capsys):
+    charm = str(_legacy_charm(tmp_path))
+    code = cli.main(['juju-run', charm, 'legacy/0', 'missing', '--format', 'yaml'])
+    out = capsys.readouterr()
+    assert 'message: action not implemented on unit "legacy/0"\n  status: failed\n' in out.out
+    assert 'results:' not in out.out
+    assert out.err.startswith('Running operation 1 with 1 task\n')
+    assert code == 0  # no process ran, so no return code to make `juju run` fail
+
+
+def test_juju_run_without_metadata_is_one_line_and_exit_2(tmp_path, capsys):
+    (tmp_path / 'empty').mkdir()
+    assert cli.main(['juju-run', str(tmp_path / 'empty'), 'x/0', 'go']) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err == f'actionspec: error: {tmp_path / "empty"}: no metadata.yaml or charmcraft.yaml\n'
+
+
+BLOCK_OPS = """
+import importlib.abc, sys
+class NoOps(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == 'ops' or name.startswith('ops.'):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, NoOps())
+from actionspec import cli
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_juju_run_needs_no_ops_for_a_charm_that_does_not_use_it(tmp_path):
+    charm = _legacy_charm(tmp_path)
+    ran = subprocess.run(
+        [sys.executable, '-c', BLOCK_OPS, 'juju-run', str(charm), 'legacy/0', 'go'],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert 'path: actions/go' in ran.stdout
+    # The same interpreter really has no ops.
+    check = subprocess.run(
+        [sys.executable, '-c', BLOCK_OPS.replace('from actionspec import cli', 'import ops')],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert 'No module named' in check.stderr
