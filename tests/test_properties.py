@@ -162,7 +162,7 @@ def test_juju_run_output_round_trips_through_yaml_and_json(data, logs, out):
     task = op.tasks[0]
     from actionspec.juju import render
 
-    expected = {'db/0': render.task_info(task)}
+    expected = {'db/0': render.task_info(task, op.profile)}
     assert yaml.safe_load(op.render('yaml')) == expected
     assert json.loads(op.render('json')) == expected
     assert expected['db/0']['results'].get('stdout', '') == out

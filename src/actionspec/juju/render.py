@@ -15,14 +15,9 @@ from typing import TYPE_CHECKING, Any
 from . import goformat, results
 
 if TYPE_CHECKING:
-    from . import operation
+    from . import operation, versions
 
 FORMATS = ('plain', 'yaml', 'json')
-
-# Keys the 3.x CLI keeps out of the plain format's results (common.go).
-_CAPTURED_KEYS = frozenset(
-    {'return-code', 'stdout', 'stderr', 'stdout-encoding', 'stderr-encoding'}
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,27 +39,27 @@ def _return_code(stored: Mapping[str, Any]) -> int:
     return -1 if code is None else code
 
 
-def _cleaned_results(results: Mapping[str, Any]) -> dict[str, Any]:
+def _cleaned_results(results: Mapping[str, Any], profile: versions.JujuProfile) -> dict[str, Any]:
     """The 3.x client's view of a task's results (`convertActionOutput`)."""
     cleaned = dict(results)
-    for key in ('stdout', 'stderr'):
+    for key in (profile.stdout_key, profile.stderr_key):
         value = cleaned.get(key)
         if isinstance(value, str) and value:
             cleaned[key] = value.replace('\r\n', '\n')
         else:
             cleaned.pop(key, None)
     code = _return_code(results)
-    if code >= 0 or 'return-code' in cleaned:
-        cleaned['return-code'] = code
+    if code >= 0 or profile.return_code_key in cleaned:
+        cleaned[profile.return_code_key] = code
     return cleaned
 
 
-def task_info(task: operation.Task) -> dict[str, Any]:
+def task_info(task: operation.Task, profile: versions.JujuProfile) -> dict[str, Any]:
     """One unit's entry in `juju run --format yaml|json` (`formatActionResult`)."""
     info: dict[str, Any] = {'id': task.id, 'status': str(task.status), 'unit': task.unit}
     if task.message:
         info['message'] = task.message
-    results = _cleaned_results(task.results)
+    results = _cleaned_results(task.results, profile)
     if results:
         info['results'] = results
     if task.logs:
@@ -83,11 +78,12 @@ def task_info(task: operation.Task) -> dict[str, Any]:
     return info
 
 
-def _plain_output(task: operation.Task) -> str:
-    results = _cleaned_results(task.results)
+def _plain_output(task: operation.Task, profile: versions.JujuProfile) -> str:
+    results = _cleaned_results(task.results, profile)
     if not results:
         return f'Task {task.id} {task.status}\n'
-    shown = {k: v for k, v in results.items() if k.lower() not in _CAPTURED_KEYS}
+    # The plain format leaves the captured output out of the results (common.go).
+    shown = {k: v for k, v in results.items() if k.lower() not in profile.captured_keys}
     return goformat.yaml_v2(shown) if shown else ''
 
 
@@ -95,7 +91,7 @@ def _plain(op: operation.Operation) -> str:
     if len(op.tasks) != 1:
         info: dict[str, Any] = {}
         for task in op.tasks:
-            entry: dict[str, Any] = {'id': task.id, 'output': _plain_output(task)}
+            entry: dict[str, Any] = {'id': task.id, 'output': _plain_output(task, op.profile)}
             if task.message:
                 entry['message'] = task.message
             entry['status'] = str(task.status)
@@ -105,33 +101,35 @@ def _plain(op: operation.Operation) -> str:
     out = []
     if task.status == 'failed':
         out.append(f'Action id {task.id} failed: {task.message or "<nil>"}\n')
-    out.append(_plain_output(task) + '\n')
-    results = _cleaned_results(task.results)
-    for key in ('stdout', 'stderr'):
+    out.append(_plain_output(task, op.profile) + '\n')
+    results = _cleaned_results(task.results, op.profile)
+    for key in (op.profile.stdout_key, op.profile.stderr_key):
         text = results.get(key, '')
         if text:
             out.append(text.strip('\n') + '\n')
     return ''.join(out)
 
 
-def _compat_info(task: operation.Task) -> dict[str, Any]:
+def _compat_info(task: operation.Task, profile: versions.JujuProfile) -> dict[str, Any]:
     """2.9's `run-action --wait` entry (`FormatActionResult` with compat)."""
     info: dict[str, Any] = {'id': task.id, 'status': str(task.status), 'UnitId': task.unit}
     if task.message:
         info['message'] = task.message
     results = dict(task.results)
-    for key in ('Stdout', 'Stderr'):
+    for key in (profile.stdout_key, profile.stderr_key):
         value = results.get(key)
         if isinstance(value, str) and value:
             results[key] = value.replace('\r\n', '\n')
-            if results.get(f'{key}Encoding'):
-                results[f'{key}-encoding'] = results[f'{key}Encoding']
-    code = results.pop('Code', None)
+            encoding = key + profile.encoding_suffix
+            if results.get(encoding):
+                # The compat layout also shows it under the 3.x spelling.
+                results[f'{key}-encoding'] = results[encoding]
+    code = results.pop(profile.return_code_key, None)
     if code not in (None, '', '0'):
         results['ReturnCode'] = int(str(code))
     if results:
         info['results'] = results
-    base = task_info(task)
+    base = task_info(task, profile)
     for key in ('log', 'timing'):
         if key in base:
             info[key] = base[key]
@@ -142,18 +140,18 @@ def render(op: operation.Operation, fmt: str = 'yaml') -> str:
     """The text `juju run --format <fmt>` writes to stdout."""
     if fmt not in FORMATS:
         raise ValueError(f'unknown format "{fmt}" (expected one of: {", ".join(FORMATS)})')
-    if op.profile.version == '2.9':
-        compat = {_unit_tag(t.unit): _compat_info(t) for t in op.tasks}
+    if op.profile.compat_run_output:
+        compat = {_unit_tag(t.unit): _compat_info(t, op.profile) for t in op.tasks}
         return goformat.json_marshal(compat) + '\n' if fmt == 'json' else goformat.yaml_v2(compat)
     if fmt == 'plain':
         return _plain(op)
-    info = {t.unit: task_info(t) for t in op.tasks}
+    info = {t.unit: task_info(t, op.profile) for t in op.tasks}
     return goformat.json_marshal(info) + '\n' if fmt == 'json' else goformat.yaml_v2(info)
 
 
 def progress(op: operation.Operation) -> str:
     """What `juju run` writes to stderr while it waits (3.x)."""
-    if op.profile.version == '2.9':
+    if op.profile.compat_run_output:
         return ''
     count = len(op.tasks)
     lines = [f'Running operation {op.id} with {count} task{"s" if count > 1 else ""}']
@@ -174,7 +172,7 @@ def progress(op: operation.Operation) -> str:
 
 def failure_message(op: operation.Operation) -> str:
     """The error `juju run` ends with when a task's process exited non-zero, or ''."""
-    if op.profile.version == '2.9':
+    if op.profile.compat_run_output:
         return ''
     failed = sorted(
         (t.id, _return_code(t.results)) for t in op.tasks if _return_code(t.results) >= 1

@@ -97,6 +97,12 @@ def add_captured_output(
             merge(results, (key + profile.encoding_suffix,), encoding)
 
 
+# Every version's key, 2.9's `Code` first (see below).
+_RETURN_CODE_KEYS = tuple(
+    sorted({p.return_code_key for p in versions.PROFILES.values()}, key=lambda k: k != 'Code')
+)
+
+
 def captured_return_code(results: Mapping[str, Any]) -> int | None:
     """The process's exit status as stored in the results (`return-code`, or 2.9's `Code`);
     None when there is none, or it is not a number.
@@ -104,7 +110,7 @@ def captured_return_code(results: Mapping[str, Any]) -> int | None:
     `Code` is looked at first: under 2.9 a charm may set a key of its own called
     `return-code` (nothing is reserved there), while no charm can set `Code` under 3.x
     (capitals break the key rule)."""
-    for key in ('Code', 'return-code'):
+    for key in _RETURN_CODE_KEYS:
         if key in results:
             try:
                 return int(str(results[key]))

@@ -30,12 +30,38 @@ class JujuProfile:
     additional_properties_default: bool
     # J12: the command an administrator types.
     run_command: str
+    # J12: what that command prints. 2.9's `run-action --wait` prints the "compat" layout
+    # (tasks keyed by unit tag, `UnitId`, `ReturnCode`) with nothing on stderr and no
+    # failure summary (2.9.31 cmd/juju/action/runaction.go, showoutput.go); 3.x's `juju run`
+    # prints per unit, with progress on stderr and an error for non-zero exits (run.go).
+    compat_run_output: bool
     # J5, J12: 2.9 and 3.x store times to the second (state/action.go `nowToTheSecond`);
     # 4.0 keeps nanoseconds.
     timestamps_to_the_second: bool = True
     # J9: operations and tasks share one sequence, from 1 (3.x) or from 0 (4.0,
     # domain/operation/state/start.go).
     first_id: int = 1
+
+    @property
+    def stdout_encoding_key(self) -> str:
+        return self.stdout_key + self.encoding_suffix
+
+    @property
+    def stderr_encoding_key(self) -> str:
+        return self.stderr_key + self.encoding_suffix
+
+    @property
+    def captured_keys(self) -> frozenset[str]:
+        """Every result key the uniter writes for the process's output (J6)."""
+        return frozenset(
+            {
+                self.stdout_key,
+                self.stderr_key,
+                self.return_code_key,
+                self.stdout_encoding_key,
+                self.stderr_encoding_key,
+            }
+        )
 
 
 JUJU_2_9 = JujuProfile(
@@ -49,6 +75,7 @@ JUJU_2_9 = JujuProfile(
     return_code_is_string=True,
     additional_properties_default=True,
     run_command='juju run-action --wait',
+    compat_run_output=True,
 )
 
 JUJU_3_6 = JujuProfile(
@@ -62,6 +89,7 @@ JUJU_3_6 = JujuProfile(
     return_code_is_string=False,
     additional_properties_default=True,
     run_command='juju run',
+    compat_run_output=False,
 )
 
 JUJU_4_0 = dataclasses.replace(

@@ -39,13 +39,7 @@ def observe_model(
 ) -> target.Observation:
     """Everything a scenario can expect, read off a model after its run."""
     profile = m.profile
-    captured = {
-        profile.stdout_key,
-        profile.stderr_key,
-        profile.return_code_key,
-        profile.stdout_key + profile.encoding_suffix,
-        profile.stderr_key + profile.encoding_suffix,
-    }
+    captured = profile.captured_keys
     units = [u for app in m.applications.values() for u in app.units.values()]
     observed = target.Observation(
         trace={u.name: [] for u in units},
