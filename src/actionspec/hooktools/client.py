@@ -2,7 +2,8 @@
 
 The pure-Python twin of jujuc.c, used where no C compiler is found. It is the hook tool
 itself (every tool name is a link to it), so it uses only the standard library and starts
-with `python -IS`. Protocol: see server.py.
+with `python -IS`: it cannot import the package, so it spells the two variable names it
+reads itself (their home is `actionspec.environment`). Protocol: see server.py.
 """
 
 import os

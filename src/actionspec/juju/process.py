@@ -11,7 +11,7 @@ import signal as signal_
 from collections.abc import Callable, Mapping
 from typing import NamedTuple, Protocol
 
-from .. import trace
+from .. import environment, trace
 from . import context
 
 
@@ -24,7 +24,7 @@ class DispatchRequest(NamedTuple):
 
     @property
     def path(self) -> str:
-        return self.env['JUJU_DISPATCH_PATH']
+        return self.env[environment.DISPATCH_PATH]
 
 
 class ProcessResult(NamedTuple):

@@ -19,11 +19,12 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import nbclient
 import nbformat
 from jupyter_client import manager as kernel_manager
+
+from .. import files
 
 RAISES = 'raises-exception'
 CELL_TIMEOUT = 120  # seconds; a cell that runs the whole suite on every target needs ~10
@@ -117,9 +118,7 @@ def execute(path: pathlib.Path) -> Executed:
     _normalise(nb)
     after = dumps(nb)
     if after != before:
-        tmp = path.with_name(f'.{path.name}.tmp')
-        tmp.write_text(after, encoding='utf-8')
-        os.replace(tmp, path)
+        files.write_atomically(path, after)
     return Executed(path, time.perf_counter() - start, after != before)
 
 
@@ -168,13 +167,7 @@ class Cache:
     def remember(self, paths: Iterable[pathlib.Path]) -> None:
         for path in paths:
             self.digests[str(path)] = self._digest(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(self.digests, indent=1, sort_keys=True), encoding='utf-8')
+        files.write_atomically(self.path, json.dumps(self.digests, indent=1, sort_keys=True))
 
     def _digest(self, path: pathlib.Path) -> str:
         return input_digest(read(path), self.package)
-
-
-def outputs_of(nb: nbformat.NotebookNode) -> list[Any]:
-    """The outputs of every code cell, for comparing two executions."""
-    return [c.get('outputs', []) for c in nb.cells if c.cell_type == 'code']
