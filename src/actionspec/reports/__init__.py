@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import pathlib
-import tempfile
 from collections.abc import Sequence
 
+from .. import files
 from ..suite import loader, runner
 from . import json_report, junit, markdown
 from .record import RunRecord
@@ -25,12 +24,4 @@ def write(
 ) -> None:
     """Write the report whose format the suffix names, atomically (never half a file)."""
     text = WRITERS[path.suffix](RunRecord(tuple(results), tuple(problems), juju_version, complete))
-    directory = path.parent if str(path.parent) else pathlib.Path('.')
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', dir=directory)
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise
+    files.write_atomically(path, text)
