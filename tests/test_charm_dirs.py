@@ -10,8 +10,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 import actionspec
-from actionspec import cli
+from actionspec import charmmeta, cli
 from actionspec.launch import charmdir
 
 ACTIONS = 'go: {}\nmissing: {}\n'
@@ -116,3 +118,43 @@ def test_juju_run_needs_no_ops_for_a_charm_that_does_not_use_it(tmp_path):
         check=False,
     )
     assert 'No module named' in check.stderr
+
+
+# -- one metadata type, read from every file a charm ships it in ---------------------------------
+def test_metadata_from_charmcraft_yaml(tmp_path):
+    (tmp_path / 'charmcraft.yaml').write_text(
+        textwrap.dedent("""\
+            name: db
+            requires: {backend: {interface: pg}}
+            peers: {ring: {interface: ring}}
+            actions: {snapshot: {params: {to: {type: string}}}}
+            config: {options: {port: {type: int, default: 5432}}}
+            """)
+    )
+    meta = charmmeta.CharmMeta.read(tmp_path)
+    assert (meta.name, meta.requires, meta.peers) == ('db', ('backend',), ('ring',))
+    assert meta.actions == {'snapshot': {'params': {'to': {'type': 'string'}}}}
+    assert meta.config == {'port': {'type': 'int', 'default': 5432}}
+    assert 'snapshot_action' in meta.events() and 'ring_relation_changed' in meta.events()
+
+
+def test_separate_files_win_over_charmcraft_yaml_and_round_trip(tmp_path):
+    (tmp_path / 'charmcraft.yaml').write_text('name: old\nactions: {old: {}}\n')
+    written = charmmeta.CharmMeta('db', {'go': {}}, provides=('api',), config={'x': {}})
+    written.write(tmp_path)
+    assert charmmeta.CharmMeta.read(tmp_path) == written
+
+
+@pytest.mark.parametrize(
+    ('name', 'data', 'message'),
+    [
+        ('metadata.yaml', b'name: [unclosed\n', 'metadata.yaml: while parsing a flow sequence'),
+        ('metadata.yaml', b'- a list\n', 'metadata.yaml: expected a mapping, got list'),
+        ('actions.yaml', b'go: {}\n\xff\n', 'actions.yaml: '),
+    ],
+)
+def test_unreadable_metadata_names_its_file(tmp_path, name, data, message):
+    (tmp_path / 'metadata.yaml').write_text('name: db\n')
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(charmmeta.MetadataError, match='^' + str(tmp_path / message)):
+        charmmeta.CharmMeta.read(tmp_path)

@@ -73,6 +73,8 @@ class CharmMeta:
     """Endpoints the charm provides."""
     peers: tuple[str, ...] = ()
     """Peer endpoints; Juju creates each peer relation when the application is deployed."""
+    config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """config.yaml's `options` (or charmcraft.yaml's `config.options`): name -> option."""
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -101,16 +103,20 @@ class CharmMeta:
         actions = _read_mapping(directory / 'actions.yaml')
         if actions is None:
             actions = (craft or {}).get('actions') or {}
+        config = _read_mapping(directory / 'config.yaml')
+        if config is None:
+            config = (craft or {}).get('config') or {}
         return cls(
             name=str(declared.get('name') or directory.name),
             actions=dict(actions),
             requires=tuple(declared.get('requires') or {}),
             provides=tuple(declared.get('provides') or {}),
             peers=tuple(declared.get('peers') or {}),
+            config=dict(config.get('options') or {}),
         )
 
-    def write(self, directory: pathlib.Path) -> None:
-        """Write metadata.yaml and actions.yaml into `directory`, as a charm ships them."""
+    def metadata(self) -> dict[str, Any]:
+        """metadata.yaml as data; each endpoint's interface is named after it."""
         meta: dict[str, Any] = {'name': self.name}
         for key, names in (
             ('requires', self.requires),
@@ -119,10 +125,18 @@ class CharmMeta:
         ):
             if names:
                 meta[key] = {n: {'interface': n} for n in names}
-        (directory / 'metadata.yaml').write_text(yaml.safe_dump(meta), encoding='utf-8')
+        return meta
+
+    def write(self, directory: pathlib.Path) -> None:
+        """Write metadata.yaml, actions.yaml and (with options) config.yaml into
+        `directory`, as a charm ships them."""
+        (directory / 'metadata.yaml').write_text(yaml.safe_dump(self.metadata()), encoding='utf-8')
         (directory / 'actions.yaml').write_text(
             yaml.safe_dump(dict(self.actions)), encoding='utf-8'
         )
+        if self.config:
+            config = yaml.safe_dump({'options': dict(self.config)})
+            (directory / 'config.yaml').write_text(config, encoding='utf-8')
 
 
 def _read_mapping(path: pathlib.Path) -> dict[str, Any] | None:

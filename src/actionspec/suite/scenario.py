@@ -11,6 +11,7 @@ import enum
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from .. import charmmeta
 from ..juju import versions
 
 
@@ -95,6 +96,15 @@ class AppSpec:
     actions: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     endpoints: tuple[str, ...] = ()
     peers: tuple[str, ...] = ()
+
+    def meta(self) -> charmmeta.CharmMeta:
+        """The application's charm metadata: its actions, its endpoints as `requires`."""
+        return charmmeta.CharmMeta(
+            self.name,
+            self.actions,
+            requires=tuple(e for e in self.endpoints if e not in self.peers),
+            peers=self.peers,
+        )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pathlib
 import shutil
 
-from .. import charmmeta
 from ..juju import versions
 from ..launch import scratch
 from ..suite import contract, scripted, target
@@ -40,13 +39,7 @@ class CharmTarget:
                 event: [step.as_data() for step in event_steps]
                 for event, event_steps in case.behaviour.get(app.name, {}).items()
             }
-            meta = charmmeta.CharmMeta(
-                app.name,
-                app.actions,
-                requires=tuple(e for e in app.endpoints if e not in app.peers),
-                peers=app.peers,
-            )
-            source = contract.scripted_charm_dir(sources, meta, steps, self.implementation)
+            source = contract.scripted_charm_dir(sources, app.meta(), steps, self.implementation)
             charm = self._charm(source)
             charms.append(charm)
             return charm

@@ -68,15 +68,6 @@ def _relations(case: scenario_.Scenario, app: str) -> list[_RelationEnd]:
     return found
 
 
-def _meta(app: scenario_.AppSpec) -> dict[str, Any]:
-    meta: dict[str, Any] = {'name': app.name}
-    if app.peers:
-        meta['peers'] = {p: {'interface': p} for p in app.peers}
-    if app.endpoints:
-        meta['requires'] = {e: {'interface': e} for e in app.endpoints}
-    return meta
-
-
 def _units(case: scenario_.Scenario) -> tuple[scenario_.AppSpec, list[int]]:
     """The application and unit numbers `juju run` would reach; skip what it would refuse."""
     apps = {a.name: a for a in case.apps}
@@ -178,7 +169,7 @@ class ScenarioTarget(_HarnessTarget):
             unit = f'{app.name}/{number}'
             ctx = testing.Context(
                 charm,
-                meta=_meta(app),
+                meta=app.meta().metadata(),
                 actions=dict(app.actions),
                 app_name=app.name,
                 unit_id=number,
@@ -295,7 +286,9 @@ class HarnessTarget(_HarnessTarget):
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             harness = testing.Harness(
-                charm, meta=yaml.safe_dump(_meta(app)), actions=yaml.safe_dump(dict(app.actions))
+                charm,
+                meta=yaml.safe_dump(app.meta().metadata()),
+                actions=yaml.safe_dump(dict(app.actions)),
             )
         harness.set_leader(app.leader == 0)
         for end in _relations(case, app.name):
