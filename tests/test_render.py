@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 
@@ -272,3 +273,27 @@ def test_reprs_are_readable() -> None:
         assert ' at 0x' not in repr(obj)
     assert repr(op) == "Operation(id=1, action='do', units=[db/0], status=completed)"
     assert isinstance(op, actionspec.Operation)
+
+
+def test_the_output_layout_is_profile_data_not_a_version_check() -> None:
+    """What `juju run` prints follows the profile's fields: a 3.6 operation read through a
+    profile with 2.9's layout and keys prints 2.9's `run-action --wait` output."""
+    op = make_model(do_action=lambda c, e: e.set_results({'a': 'b'})).run('db/0', action='do')
+    as_29 = dataclasses.replace(
+        versions.JUJU_3_6,
+        compat_run_output=True,
+        stdout_key='Stdout',
+        stderr_key='Stderr',
+        return_code_key='Code',
+        encoding_suffix='Encoding',
+    )
+    results = dict(op.tasks[0].results)
+    results['Code'] = str(results.pop('return-code'))
+    task = dataclasses.replace(op.tasks[0], results=results)
+    compat = dataclasses.replace(op, profile=as_29, tasks=(task,))
+    assert as_29.version == '3.6'
+    shown = yaml.safe_load(render.render(compat, 'yaml'))
+    assert shown['unit-db-0']['UnitId'] == 'db/0'
+    assert shown['unit-db-0']['results'] == {'a': 'b'}
+    assert render.progress(compat) == ''
+    assert 'Running operation' in render.progress(op)
