@@ -14,7 +14,6 @@ import json
 import os
 import pathlib
 import re
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -27,7 +26,8 @@ from typing import Any
 
 import websocket
 
-CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
+from .helpers import chromium_path
+
 FLAGS = [
     '--headless',
     '--no-sandbox',
@@ -119,11 +119,12 @@ class Page:
 @contextmanager
 def chromium() -> Iterator[Page]:
     """A fresh headless Chromium with an empty profile, closed afterwards."""
-    if CHROMIUM is None:
+    executable = chromium_path()
+    if executable is None:
         raise RuntimeError('chromium is not installed: `make test` installs it (apt-get)')
     with tempfile.TemporaryDirectory(prefix='actionspec-chromium-') as profile:
         process = subprocess.Popen(
-            [CHROMIUM, *FLAGS, f'--user-data-dir={profile}', 'about:blank'],
+            [executable, *FLAGS, f'--user-data-dir={profile}', 'about:blank'],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

@@ -9,7 +9,7 @@ from actionspec import charmmeta
 from actionspec.charm import charm as charm_
 from actionspec.charm import main
 
-from .conftest import make_model
+from .helpers import make_model
 
 
 # C1 ------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ def test_console_script_reports_bad_arguments_with_status_2() -> None:
     assert 'Traceback' not in result.stderr
 
 
+@pytest.mark.needs_ops
 def test_bench_measures_every_figure_side_by_side() -> None:
     result = bench.run(quick=True)
     names = [f['name'] for f in result['figures']]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import actionspec
 from actionspec import display
 
-from .conftest import make_model
+from .helpers import make_model
 
 HOSTILE = '<script>alert(1)</script> & "quotes" \x1b[31mred'
 

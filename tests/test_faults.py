@@ -162,6 +162,7 @@ def _valid_incomplete_report(report: pathlib.Path) -> dict:
     return data
 
 
+@pytest.mark.needs_ops
 def test_sigterm_mid_run_writes_an_incomplete_report_and_exits_143(tmp_path):
     report = tmp_path / 'report.json'
     run = _suite_run(report)
@@ -179,6 +180,7 @@ def test_sigterm_mid_run_writes_an_incomplete_report_and_exits_143(tmp_path):
     assert not list(tmp_path.glob('.report.json.*'))  # no half-written file beside it
 
 
+@pytest.mark.needs_ops
 def test_a_killed_owner_leaves_no_zygote_and_no_directory():
     code = (
         'import os\n'
@@ -200,6 +202,7 @@ def test_a_killed_owner_leaves_no_zygote_and_no_directory():
     assert not pathlib.Path(f'/proc/{pid}').exists()
 
 
+@pytest.mark.needs_ops
 def test_sigkill_mid_run_still_leaves_a_valid_report_of_what_finished(tmp_path):
     report = tmp_path / 'report.json'
     run = _suite_run(report)

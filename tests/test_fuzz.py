@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 import yaml
 
 from actionspec import targets
@@ -25,12 +26,14 @@ def test_generated_scenarios_are_valid_and_varied():
     assert seen_versions == set(fuzz.VERSIONS)
 
 
+@pytest.mark.needs_ops
 def test_reference_and_ops_agree_on_a_small_sample():
     findings = fuzz.run(25, 0, targets.make('reference'), targets.make('ops'))
     assert findings.not_covered == 0
     assert findings.disagreements == [], '\n'.join(d.text for d in findings.disagreements)
 
 
+@pytest.mark.needs_ops
 def test_a_disagreement_comes_back_small_and_reproduces():
     broken = next(m for m in mutants.MUTANTS if m.name == 'no-deferred-reemission')
     reference, ops = targets.make('reference'), targets.make('ops')
@@ -49,6 +52,7 @@ def test_a_disagreement_comes_back_small_and_reproduces():
         assert runner.run_one(case, reference, version).outcome is runner.Outcome.PASSED
 
 
+@pytest.mark.needs_ops
 def test_examples_a_target_cannot_observe_are_counted_apart():
     harness = targets.make('ops-harness')  # cannot show other units, juju run output, ...
     findings = fuzz.run(30, 5, targets.make('reference'), harness)

@@ -17,7 +17,7 @@ from actionspec.hooktools import client, server
 from actionspec.juju import context
 from actionspec.launch import charmdir, scratch
 
-from .conftest import make_model
+from .helpers import make_model
 
 
 @pytest.fixture(scope='module')

@@ -13,7 +13,7 @@ import yaml
 import actionspec
 from actionspec.juju import context, goformat, operation, render, versions
 
-from .conftest import make_model
+from .helpers import make_model
 
 UTC = datetime.timezone.utc
 

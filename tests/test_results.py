@@ -7,7 +7,7 @@ import pytest
 from actionspec import errors
 from actionspec.juju import context, results, versions
 
-from .conftest import make_model
+from .helpers import make_model
 
 KEY_RULE = (
     'must start and end with lowercase alphanumeric, '

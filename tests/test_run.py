@@ -10,7 +10,7 @@ import pytest
 import actionspec
 from actionspec.juju import actions
 
-from .conftest import charm_with, make_model
+from .helpers import charm_with, make_model
 
 Status = actionspec.TaskStatus
 

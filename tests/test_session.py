@@ -105,6 +105,7 @@ def _outcomes(results: list[runner.Result]) -> list[tuple[str, str, str, str, li
     ]
 
 
+@pytest.mark.needs_ops
 def test_jobs_give_the_same_results_in_the_same_order():
     suite = session.Session.load(select=['fan-out/*', 'params/*', 'results/*'])
     chosen = suite.targets(['reference', 'ops-harness'])

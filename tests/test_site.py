@@ -45,6 +45,7 @@ def test_every_documented_situation_has_a_notebook():
         assert any(name.endswith(wanted) for name in names), wanted
 
 
+@pytest.mark.needs_ops
 def test_committed_notebooks_are_their_own_execution(tmp_path):
     """Re-executing every notebook rewrites the same bytes: what is committed is current."""
     copies = []
@@ -186,6 +187,7 @@ def test_catalogue_has_every_scenario_with_its_anchor_and_file():
     assert f'{len(cases)} scenarios' in catalogue['catalogue/index.md']
 
 
+@pytest.mark.needs_ops
 def test_committed_matrix_is_current():
     committed = (ROOT / build.MATRIX).read_text().splitlines()
     # A fresh process, as `actionspec docs` runs it: Scenario numbers actions from a
@@ -292,6 +294,7 @@ def _rendered_svgs(page):
     return found
 
 
+@pytest.mark.needs_chromium
 def test_site_renders_offline_in_chromium(site, tmp_path):
     with browser.serve(site) as base, browser.chromium() as page:
         for notebook in ('03-deferred-events', '02-fan-out'):

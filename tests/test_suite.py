@@ -26,13 +26,6 @@ PROMISED_AREAS = (
 RULES = list(rules.bundled())  # conformance/rules.yaml, in its order
 
 
-@pytest.fixture(scope='module')
-def cases() -> list[scenario.Scenario]:
-    loaded, problems = loader.load([SUITE])
-    assert problems == []
-    return loaded
-
-
 # -- content -----------------------------------------------------------------------------
 def test_suite_size_and_promised_areas(cases: list[scenario.Scenario]) -> None:
     assert len(cases) >= 80

@@ -10,14 +10,7 @@ import pathlib
 import pytest
 
 from actionspec import cli, targets
-from actionspec.suite import loader, runner, scenario, xfail
-
-SUITE = loader.bundled_suite()
-
-
-@pytest.fixture(scope='module')
-def cases() -> list[scenario.Scenario]:
-    return loader.load([SUITE])[0]
+from actionspec.suite import runner, scenario, xfail
 
 
 def _outcomes(
@@ -43,6 +36,7 @@ DIVERGENCES = [
 ]
 
 
+@pytest.mark.needs_ops
 @pytest.mark.parametrize(('name', 'case_id'), DIVERGENCES)
 def test_known_divergence_fails_its_scenario(
     name: str, case_id: str, cases: list[scenario.Scenario]
@@ -52,6 +46,7 @@ def test_known_divergence_fails_its_scenario(
     assert result.outcome is runner.Outcome.FAILED, (result.outcome, result.reason)
 
 
+@pytest.mark.needs_ops
 @pytest.mark.parametrize('name', ['ops-scenario', 'ops-harness'])
 @pytest.mark.parametrize('version', ['2.9', '3.6', '4.0'])
 def test_expected_failure_list_is_exactly_the_failures(
@@ -64,6 +59,7 @@ def test_expected_failure_list_is_exactly_the_failures(
     assert all(entry.reason for entry in listed.values())
 
 
+@pytest.mark.needs_ops
 def test_harness_skips_what_it_cannot_show(cases: list[scenario.Scenario]) -> None:
     results = _outcomes('ops-harness', cases)
     assert (
@@ -76,6 +72,7 @@ def test_harness_skips_what_it_cannot_show(cases: list[scenario.Scenario]) -> No
     )
 
 
+@pytest.mark.needs_ops
 def test_matrix_shows_every_target_and_links_failures(tmp_path: pathlib.Path) -> None:
     md, js = tmp_path / 'm.md', tmp_path / 'm.json'
     assert (
@@ -94,6 +91,7 @@ def test_matrix_shows_every_target_and_links_failures(tmp_path: pathlib.Path) ->
 CHARM = pathlib.Path(__file__).parent / 'charms' / 'snapshot'
 
 
+@pytest.mark.needs_ops
 def test_juju_run_runs_a_plain_ops_charm(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ['juju-run', str(CHARM), 'snapshot/0', 'snapshot/1', 'snapshot-database']
     assert cli.main([*argv, 'outfile=/tmp/db.dump', '--format', 'json']) == 0
@@ -118,6 +116,7 @@ def test_juju_run_refusal_is_juju_s(capsys: pytest.CaptureFixture[str]) -> None:
     assert '"outfile" property is missing and required' in err
 
 
+@pytest.mark.needs_ops
 def test_ops_target_passes_the_suite_but_its_list(cases: list[scenario.Scenario]) -> None:
     listed = xfail.load('ops')
     results = runner.run(cases, [targets.make('ops')], '3.6', {'ops': listed})
@@ -125,6 +124,9 @@ def test_ops_target_passes_the_suite_but_its_list(cases: list[scenario.Scenario]
     assert sum(r.outcome is runner.Outcome.PASSED for r in results) >= 100
 
 
+# The mini framework is not ops, but the charm target reads the deferred events of the
+# deferral scenario from ops' state store (launch/charmdir.py): without ops it errors.
+@pytest.mark.needs_ops
 def test_charm_path_target_runs_another_framework(cases: list[scenario.Scenario]) -> None:
     mini = targets.make(f'charm:{pathlib.Path(__file__).parent / "charms" / "mini-framework"}')
     by_id = {c.id: c for c in cases}
@@ -173,6 +175,7 @@ def test_without_ops_the_reference_still_runs_and_says_how_to_enable_the_rest() 
     assert "pip install 'actionspec[ops]'" in done.stderr
 
 
+@pytest.mark.needs_ops
 def test_an_ops_charm_class_from_this_process_runs_in_real_dispatch_processes() -> None:
     import ops
 
