@@ -31,10 +31,10 @@ def _schema_properties(where: str) -> dict[str, Any]:
     expect = schema['properties']['expect']
     chosen = {
         'expect': expect,
-        'expect.error': expect['properties']['error'],
-        'expect.operation': expect['properties']['operation'],
+        'expect.error': schema['$defs']['error'],
+        'expect.operation': schema['$defs']['operation'],
         'expect.tasks.<unit>': schema['$defs']['task'],
-        'expect.juju-run': expect['properties']['juju-run'],
+        'expect.juju-run': schema['$defs']['juju-run'],
     }[where]
     properties: dict[str, Any] = chosen['properties']
     return properties
@@ -192,8 +192,13 @@ EVERYTHING = scenario.Expectation.from_data(
             'format': 'yaml',
             'stdout': 'out',
             'stdout-includes': ['id:'],
+            'stderr-includes': ['Running operation'],
             'exit-code': 0,
         },
+        'runs': [
+            {'operation': {'status': 'cancelled'}, 'tasks': {'db/0': {'status': 'cancelled'}}}
+        ],
+        'looks': {'held': [{'db/0': 'running'}]},
     }
 )
 NOTHING_ALIKE = target.Observation(
@@ -210,7 +215,9 @@ NOTHING_ALIKE = target.Observation(
     refusals={'db/0': ['invalid-key']},
     recorded={'db/0': ['y']},
     relation_data={'db:r': {}},
-    juju_run=('nothing', 1),
+    juju_run=target.CommandOutput('nothing', '', 1),
+    runs=[target.Observation(operation_status='completed')],
+    looks={'held': [{'db/0': 'pending'}]},
 )
 
 
@@ -249,7 +256,7 @@ def test_compare_is_every_check_in_turn() -> None:
         'expect.operation.units',
         'expect.tasks.db/0.status',
     ]
-    assert fields[-1] == 'expect.juju-run.exit-code'
+    assert fields[-1] == 'expect.looks.held'
 
 
 def test_an_unexpected_refusal_is_the_only_mismatch() -> None:

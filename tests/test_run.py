@@ -1,5 +1,6 @@
 """`juju run` on the controller side: params (J7, J8), tasks (J3-J5, J9), relations (J10),
-environment (J11), and refusals that leave the model unchanged."""
+environment (J11), and refusals: the CLI's leave the model unchanged, the controller's are
+kept as an operation in error."""
 
 from __future__ import annotations
 
@@ -20,9 +21,17 @@ def _refusal(model: actionspec.Model, *targets: str, **kwargs) -> actionspec.Run
     operations_before = list(model.operations)
     with pytest.raises(actionspec.RunError) as e:
         model.run(*targets, **kwargs)
-    assert model._ids.next_id == ids_before
-    assert model.operations == operations_before
     assert model.trace == ()
+    if e.value.exit_code == 2:  # the CLI refused: nothing reached the controller
+        assert model._ids.next_id == ids_before
+        assert model.operations == operations_before
+    else:  # the controller keeps what it refused, in error (juju/juju#12937)
+        kept = model.operations[len(operations_before) :]
+        assert [op.status for op in kept] == [Status.ERROR]
+        assert kept[0].id == str(ids_before)
+        assert e.value.operation == kept[0]
+        assert kept[0].fail.startswith('error(s) enqueueing action(s): ')
+        assert all(t.status is Status.ERROR and t.timing.started is None for t in kept[0].tasks)
     return e.value
 
 
@@ -64,12 +73,14 @@ def test_unknown_params_depend_on_the_juju_version(version: str, allowed: bool) 
     params = {'outfile': 'f', 'extra': 'x'}
     if allowed:
         assert model.run('db/0', action='snapshot-database', params=params).params['extra'] == 'x'
-    else:
-        error = _refusal(model, 'db/0', action='snapshot-database', params=params)
-        assert str(error) == (
-            'validation failed: (root) : additional property "extra" is not allowed, '
-            'given {"extra":"x","outfile":"f"}'
+    else:  # 4.0's unit agent checks params when it takes the task (juju/juju#20907)
+        task = model.run('db/0', action='snapshot-database', params=params).tasks[0]
+        assert (task.status, task.message) == (
+            Status.ERROR,
+            'cannot run "snapshot-database" action: validation failed: (root) : additional '
+            'property "extra" is not allowed, given {"extra":"x","outfile":"f"}',
         )
+        assert task.timing.started is None and model.trace == ()
 
 
 def test_explicit_additional_properties_false_applies_in_3_6() -> None:

@@ -7,10 +7,12 @@ exit status 1, two lines on stderr, and nothing committed (C8).
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 import traceback
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from .. import charmmeta, environment, errors, trace
@@ -111,6 +113,59 @@ for _name in (n for n in vars(context.HookTools) if not n.startswith('_')):
     setattr(_ToolsAsOps, _name, _as_ops(_name))
 
 
+class _ThreadStreams:
+    """sys.stdout or sys.stderr while dispatches run in this process: a thread running a
+    dispatch writes to that dispatch's capture, any other thread to the stream that was
+    there before. Dispatches held on threads of their own then never mix their output."""
+
+    def __init__(self, previous: Any, local: threading.local, name: str) -> None:
+        self._previous = previous
+        self._local = local
+        self._name = name
+
+    def _target(self) -> Any:
+        return getattr(self._local, self._name, None) or self._previous
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._target(), attribute)
+
+    def write(self, text: str) -> int:
+        written: int = self._target().write(text)
+        return written
+
+
+class _Capture:
+    """Installs the thread-routed streams while any dispatch runs, and removes them after
+    the last, so the process's own streams are untouched between dispatches."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active = 0
+        self._local = threading.local()
+        self._saved: tuple[Any, Any] | None = None
+
+    @contextlib.contextmanager
+    def streams(self, out: _Captured, err: _Captured) -> Iterator[None]:
+        with self._lock:
+            if self._active == 0:
+                self._saved = sys.stdout, sys.stderr
+                sys.stdout = _ThreadStreams(sys.stdout, self._local, 'stdout')
+                sys.stderr = _ThreadStreams(sys.stderr, self._local, 'stderr')
+            self._active += 1
+        self._local.stdout, self._local.stderr = out, err
+        try:
+            yield
+        finally:
+            self._local.stdout = self._local.stderr = None
+            with self._lock:
+                self._active -= 1
+                if self._active == 0 and self._saved is not None:
+                    sys.stdout, sys.stderr = self._saved
+
+
+_CAPTURE = _Capture()
+
+
 class InProcessCharm:
     """A reference `Charm` subclass served as a `CharmRuntime`, in this process.
 
@@ -147,12 +202,15 @@ class InProcessCharm:
     ) -> process.ProcessResult:
         # Text streams over bytes, as a process has: `sys.stdout.buffer` takes raw bytes.
         out, err = _Captured(), _Captured()
-        saved = sys.stdout, sys.stderr
-        sys.stdout, sys.stderr = out, err
+        token = process.current_abort.set(request.abort)
         try:
-            code = self._run(request, tools, record)
+            with _CAPTURE.streams(out, err):
+                code = self._run(request, tools, record)
+        except process.Killed:
+            # Aborted: the "process" ends as SIGKILL ends one, keeping what it wrote.
+            return process.KILLED._replace(stdout=out.written(), stderr=err.written())
         finally:
-            sys.stdout, sys.stderr = saved
+            process.current_abort.reset(token)
         return process.ProcessResult(code, out.written(), err.written())
 
     def _run(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import time
 from typing import Protocol
 
 
@@ -12,12 +13,18 @@ class Clock(Protocol):
 
     def now(self) -> datetime.datetime: ...
 
+    def sleep(self, seconds: float) -> None:
+        """Let `seconds` pass: really, or on a clock of the caller's."""
+
 
 class SystemClock:
     """The real time, for interactive use."""
 
     def now(self) -> datetime.datetime:
         return datetime.datetime.now(datetime.timezone.utc)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
     def __repr__(self) -> str:
         return 'SystemClock()'
@@ -38,6 +45,11 @@ class TickingClock:
         moment = self.start if self._next is None else self._next
         self._next = moment + self.step
         return moment
+
+    def sleep(self, seconds: float) -> None:
+        """Move the clock on by `seconds` at once: waiting costs no real time."""
+        moment = self.start if self._next is None else self._next
+        self._next = moment + datetime.timedelta(seconds=seconds)
 
 
 @dataclasses.dataclass

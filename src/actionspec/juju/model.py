@@ -15,6 +15,7 @@ import datetime
 import json
 import re
 import shlex
+import threading
 import uuid as uuid_
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -22,8 +23,9 @@ from typing import Any
 from .. import charmmeta, environment
 from .. import trace as trace_
 from . import actions as actions_
+from . import agent, context, process, results, versions
 from . import clock as clock_
-from . import context, operation, process, results, versions
+from . import operation as operation_
 
 # A unit as `juju run` names it: `app/N` (no leading zeros) or `app/leader`.
 UNIT_NAME = re.compile(r'^([a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)/(0|[1-9][0-9]*|leader)$')
@@ -36,6 +38,15 @@ NOT_IMPLEMENTED = 'action not implemented on unit "{}"'
 # A settle loop that keeps producing relation-changed hooks is a charm bug; stop it.
 MAX_CONSEQUENT_HOOKS = 10_000
 
+# What a pending task says once cancelled (state/action.go `Cancel`).
+CANCELLED_MESSAGE = 'action cancelled via the API'
+
+# How far the model's clock moves between looks while `wait` waits for held tasks.
+POLL_SECONDS = 1.0
+
+# How often a waiting controller looks at a running dispatch.
+_LOOK_SECONDS = 0.0005
+
 
 class RunError(ValueError):
     """`juju run` refused; nothing ran and the model is unchanged. The text is Juju's.
@@ -44,14 +55,33 @@ class RunError(ValueError):
     when the controller refused every task ("failed to schedule any tasks").
     """
 
-    def __init__(self, message: str, *, exit_code: int, stderr: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        exit_code: int,
+        stderr: str,
+        operation: operation_.Operation | None = None,
+    ) -> None:
         super().__init__(message)
         self.exit_code = exit_code
         self.stderr = stderr
+        # The operation the controller kept for the refusal, if it kept one.
+        self.operation = operation
 
 
 def _cli_refusal(message: str) -> RunError:
     return RunError(message, exit_code=2, stderr=f'ERROR {message}\n')
+
+
+def _api_refusal(message: str) -> RunError:
+    """An error from the controller's API, which the CLI prints with its kind (4.0)."""
+    return RunError(message, exit_code=1, stderr=f'ERROR {message}. (not found)\n')
+
+
+def _receiver(target: str) -> str:
+    """A target as the CLI sends it: a unit tag, or `app/leader` as written (run.go)."""
+    return target if target.endswith('/leader') else 'unit-' + target.replace('/', '-')
 
 
 @dataclasses.dataclass(eq=False)
@@ -61,6 +91,8 @@ class Unit:
     name: str
     application: Application = dataclasses.field(repr=False)
     status: tuple[str, str] = ('unknown', '')
+    # The machine it runs on: units that share one share its machine locks (J14).
+    machine: str = ''
 
     @property
     def number(self) -> int:
@@ -144,6 +176,151 @@ class _Hook:
     relation: Relation
     remote_unit: str
     remote_app: str
+    # The operation whose task wrote the change, whose trace shows the hook.
+    operation: _OperationRecord | None = None
+
+
+@dataclasses.dataclass(eq=False)
+class _OperationRecord:
+    """An operation as the controller keeps it while its tasks change."""
+
+    id: str
+    action: str
+    enqueued: datetime.datetime
+    summary: str
+    command: str
+    tasks: list[_TaskRecord] = dataclasses.field(default_factory=list)
+    enqueue_errors: list[str] = dataclasses.field(default_factory=list)
+    fail: str = ''
+    started: datetime.datetime | None = None
+    completed: datetime.datetime | None = None
+    last_finished: operation_.TaskStatus | None = None
+    trace: list[trace_.TraceEntry] = dataclasses.field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return not any(t.status.active for t in self.tasks)
+
+
+@dataclasses.dataclass(eq=False)
+class _TaskRecord:
+    """A task as the controller keeps it: its status moves, the rest fills in."""
+
+    id: str
+    operation: _OperationRecord
+    unit: Unit
+    action: str
+    params: dict[str, Any]
+    enqueued: datetime.datetime
+    status: operation_.TaskStatus = operation_.TaskStatus.PENDING
+    history: list[operation_.TaskStatus] = dataclasses.field(
+        default_factory=lambda: [operation_.TaskStatus.PENDING]
+    )
+    started: datetime.datetime | None = None
+    completed: datetime.datetime | None = None
+    message: str = ''
+    parallel: bool = False
+    execution_group: str = ''
+    lock: str | None = None
+    state: context.ActionState | None = None
+    dispatching: _Dispatching | None = None
+
+    def move(self, status: operation_.TaskStatus, at: datetime.datetime | None = None) -> None:
+        self.status = status
+        self.history.append(status)
+        if status is operation_.TaskStatus.RUNNING:
+            self.started = at
+
+    def end(
+        self,
+        status: operation_.TaskStatus,
+        message: str,
+        at: datetime.datetime | None = None,
+    ) -> None:
+        """Finish with `status`; `at` is None for a task Juju refused to queue."""
+        self.move(status)
+        self.message = message
+        self.completed = at
+
+    def snapshot(self) -> operation_.Task:
+        state = self.state
+        return operation_.Task(
+            id=self.id,
+            unit=self.unit.name,
+            action=self.action,
+            params=actions_.copy_json(self.params),
+            status=self.status,
+            timing=operation_.Timing(self.enqueued, self.started, self.completed),
+            message=self.message,
+            results=actions_.copy_json(state.results) if state else {},
+            logs=tuple(state.logs) if state else (),
+            history=tuple(self.history),
+            parallel=self.parallel,
+            execution_group=self.execution_group,
+        )
+
+
+class _Dispatching:
+    """One dispatch in progress. A runtime that can hold a dispatch (`held`) runs it on a
+    thread of its own, so the controller can look at, cancel or abort the task while it
+    is held; any other dispatch runs to its end at once, as nothing could see it run."""
+
+    def __init__(
+        self,
+        charm: process.CharmRuntime,
+        request: process.DispatchRequest,
+        ctx: context.UnitContext,
+        record: process.Recorder,
+    ) -> None:
+        self.ctx = ctx
+        self.request = request
+        self._held = getattr(charm, 'held', None)
+        self._result: process.ProcessResult | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if self._held is None:
+            self._result = charm.dispatch(request, ctx, record)
+            return
+        self._thread = threading.Thread(
+            target=self._run, args=(charm, record), name=f'dispatch {request.unit}', daemon=True
+        )
+        self._thread.start()
+        self.settle()
+
+    def _run(self, charm: process.CharmRuntime, record: process.Recorder) -> None:
+        try:
+            self._result = charm.dispatch(self.request, self.ctx, record)
+        except BaseException as e:  # handed to the controller's thread by outcome()
+            self._error = e
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def aborted(self) -> bool:
+        return self.request.abort.is_set()
+
+    def abort(self) -> None:
+        """End the dispatch as the unit agent ends it on abort (J13), then wait for it."""
+        self.request.abort.set()
+        self.settle()
+
+    def settle(self) -> None:
+        """Wait until the dispatch has ended or is held (and not being aborted)."""
+        context_id = self.request.env[environment.CONTEXT_ID]
+        while self._thread is not None and self._thread.is_alive():
+            if self._held is not None and not self.aborted and self._held(context_id):
+                return
+            self._thread.join(_LOOK_SECONDS)
+
+    def outcome(self) -> process.ProcessResult:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
 
 
 class Model:
@@ -163,7 +340,11 @@ class Model:
         self.uuid = model_uuid or str(uuid_.uuid5(uuid_.NAMESPACE_DNS, f'{name}.actionspec'))
         self.applications: dict[str, Application] = {}
         self.relations: dict[int, Relation] = {}
-        self.operations: list[operation.Operation] = []
+        self._operations: dict[str, _OperationRecord] = {}
+        self._tasks: dict[str, _TaskRecord] = {}
+        self._queues: dict[str, collections.deque[_TaskRecord]] = {}
+        self._running: list[_TaskRecord] = []
+        self._machines = 0
         self.debug_log: list[str] = []
         self._ids = clock_.IdSequence(self.profile.first_id)
         self._relation_ids = 0
@@ -184,13 +365,15 @@ class Model:
         leader: int | None = 0,
         endpoints: Iterable[str] = (),
         peers: Iterable[str] = (),
+        to: Sequence[str] = (),
     ) -> Application:
         """Deploy `charm` as `name`: a CharmRuntime here; `actionspec.Model` also takes
         charm classes.
 
         `actions` is the charm's actions.yaml (text or mapping). `leader` is the number of
         the leader unit, or None for no leader yet. Each name in `peers` becomes a peer
-        relation, created at once as Juju creates it.
+        relation, created at once as Juju creates it. `to` places units on machines by
+        id, in order (`juju deploy --to`); the others each get a new machine.
         """
         if not _APP_NAME.match(name):
             raise ValueError(f'invalid application name "{name}"')
@@ -205,12 +388,28 @@ class Model:
             name, actions_.actions_data(actions), requires=tuple(endpoints), peers=tuple(peers)
         )
         app = Application(name, self._runtime(charm, meta), specs, meta.endpoints, meta.peers)
-        app.units = {f'{name}/{n}': Unit(f'{name}/{n}', app) for n in range(units)}
+        app.units = {
+            f'{name}/{n}': Unit(f'{name}/{n}', app, machine=self._machine(to, n))
+            for n in range(units)
+        }
+        for unit_name in app.units:
+            self._queues[unit_name] = collections.deque()
         app.leader = None if leader is None else f'{name}/{leader}'
         self.applications[name] = app
         for peer in meta.peers:
             self._add_relation(((name, peer),))
         return app
+
+    def _machine(self, placement: Sequence[str], number: int) -> str:
+        if number < len(placement):
+            return placement[number]
+        while str(self._machines) in self._placed():
+            self._machines += 1
+        self._machines += 1
+        return str(self._machines - 1)
+
+    def _placed(self) -> set[str]:
+        return {u.machine for app in self.applications.values() for u in app.units.values()}
 
     def _runtime(self, charm: Any, meta: charmmeta.CharmMeta) -> process.CharmRuntime:
         """What runs `charm`'s dispatches. The controller runs any CharmRuntime; a subclass
@@ -266,61 +465,72 @@ class Model:
 
     def run(
         self, *targets: str, action: str, params: Mapping[str, Any] | None = None
-    ) -> operation.Operation:
+    ) -> operation_.Operation:
         """Run `action` on `targets` as `juju run` does, and return the finished operation.
 
-        Raises RunError, with Juju's text, when Juju would refuse every task; the model is
-        then unchanged. Targets Juju cannot find while others are fine are reported in
-        `Operation.enqueue_errors`, and the rest run (cmd/juju/action/run.go).
+        Raises RunError, with Juju's text, when Juju would refuse every task. A refusal of
+        the CLI leaves the model unchanged; one of the controller is kept as an operation
+        in error, as Juju keeps it (juju/juju#12937). Targets Juju cannot find while others
+        are fine are reported in `Operation.enqueue_errors`, and the rest run.
         """
+        op = self.enqueue(*targets, action=action, params=params)
+        return self.wait(op.id)
+
+    def enqueue(
+        self, *targets: str, action: str, params: Mapping[str, Any] | None = None
+    ) -> operation_.Operation:
+        """Queue `action` on `targets` as `juju run --background` does, and return the
+        operation with its tasks pending. They start when the model works (`advance`,
+        `wait`), each unit taking its queue in order (J13, J14)."""
         app_name = self._check_targets(targets, action)
-        units: list[Unit] = []
-        errors: list[str] = []
+        given = dict(params or {})
+        app = self.applications.get(app_name)
+        if app is not None and self.profile.unknown_action_refused_by_api:
+            first = next((u for u in map(self._try_resolve, targets) if u is not None), None)
+            if first is not None and action not in app.actions:
+                raise _api_refusal(f'action "{action}" not defined for unit "{first.name}"')
+        record = _OperationRecord(
+            self._ids.take(),
+            action,
+            self.now(),
+            summary=f'{action} run on {",".join(map(_receiver, targets))}',
+            command=command_line(targets, action, given),
+        )
         for target in targets:
             try:
-                units.append(self._resolve(target))
+                unit = self._resolve(target)
             except LookupError as e:
-                errors.append(str(e.args[0]))
-        app = self.applications.get(app_name)
-        checked: dict[str, Any] = {}
-        if units and app is not None:
+                record.enqueue_errors.append(str(e.args[0]))
+                continue
+            task = _TaskRecord(self._ids.take(), record, unit, action, given, record.enqueued)
+            record.tasks.append(task)
             try:
-                checked = self._check_action(app, units[0], action, params or {})
+                spec = self._action_spec(unit, action)
+                task.parallel, task.execution_group = spec.parallel, spec.execution_group
+                if not self.profile.params_checked_by_agent:
+                    task.params = spec.check_params(given, self.profile)
             except ValueError as e:
-                errors = [str(e)] * len(targets)
-                units = []
-        if not units:
-            message = '\n'.join(errors)
-            next_id = self._ids.next_id
+                task.end(operation_.TaskStatus.ERROR, str(e), at=None)
+                record.enqueue_errors.append(str(e))
+                continue
+            self._queues[unit.name].append(task)
+        self._operations[record.id] = record
+        for task in record.tasks:
+            self._tasks[task.id] = task
+        if record.enqueue_errors:
+            record.fail = 'error(s) enqueueing action(s): ' + ', '.join(record.enqueue_errors)
+        if not self._queued(record):
+            message = '\n'.join(record.enqueue_errors)
             raise RunError(
                 message,
                 exit_code=0,
-                stderr=f'\nOperation {next_id} failed to schedule any tasks:\n{message}\n',
+                stderr=f'\nOperation {record.id} failed to schedule any tasks:\n{message}\n',
+                operation=self._snapshot(record),
             )
+        return self._snapshot(record)
 
-        op_id = self._ids.take()
-        enqueued = self.now()
-        task_ids = [self._ids.take() for _ in units]
-        start = len(self._trace)
-        tasks = [
-            self._run_task(task_id, unit, action, checked, enqueued)
-            for task_id, unit in zip(task_ids, units, strict=True)
-        ]
-        # A unit runs a queued action before hooks that arrive meanwhile (the uniter's
-        # resolver looks at actions first), so consequent relation-changed hooks follow.
-        self._settle()
-        op = operation.Operation(
-            op_id,
-            action,
-            checked,
-            tuple(tasks),
-            self.profile,
-            trace_.Trace(self._trace[start:]),
-            tuple(errors),
-            command_line(targets, action, params or {}),
-        )
-        self.operations.append(op)
-        return op
+    def _queued(self, record: _OperationRecord) -> list[_TaskRecord]:
+        return [t for t in record.tasks if t.status is not operation_.TaskStatus.ERROR]
 
     def _check_targets(self, targets: Sequence[str], action: str) -> str:
         """The CLI's own checks (run.go `Init`): syntax, one application."""
@@ -338,16 +548,15 @@ class Model:
             raise _cli_refusal('all units must be of the same application')
         return apps.pop()
 
-    def _check_action(
-        self, app: Application, unit: Unit, action: str, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+    def _action_spec(self, unit: Unit, action: str) -> actions_.ActionSpec:
         """The controller's checks when queueing (state/unit.go `PrepareActionPayload`)."""
+        app = unit.application
         if not app.actions:
             raise ValueError(f'no actions defined on charm "{app.name}"')
         spec = app.actions.get(action)
         if spec is None:
             raise ValueError(f'action "{action}" not defined on unit "{unit.name}"')
-        return spec.check_params(params, self.profile)
+        return spec
 
     def _resolve(self, name: str) -> Unit:
         """A unit by name; LookupError with Juju's text when there is none."""
@@ -364,6 +573,12 @@ class Model:
             return unit
         raise LookupError(f'"unit-{match[1]}-{match[2]}" not found')
 
+    def _try_resolve(self, name: str) -> Unit | None:
+        try:
+            return self._resolve(name)
+        except LookupError:
+            return None
+
     def now(self) -> datetime.datetime:
         """The controller's time, at the precision this Juju version stores."""
         moment = self.clock.now()
@@ -371,58 +586,182 @@ class Model:
             moment = moment.replace(microsecond=0)
         return moment
 
-    def _run_task(
-        self,
-        task_id: str,
-        unit: Unit,
-        action: str,
-        params: dict[str, Any],
-        enqueued: datetime.datetime,
-    ) -> operation.Task:
-        started = self.now()
-        state = context.ActionState(action, task_id, params)
-        ctx = context.UnitContext(self, unit, state)
-        env = self._env(unit, f'actions/{action}', action)
-        environment.add_action(env, action, task_id)
-        result = self._dispatch(unit, env, trace_.Cause.INVOCATION, ctx)
-        if result.missing:
-            # Nothing ran, so there is no output to capture (uniter/runner/context
-            # context.go `finalizeAction`).
-            status, message = operation.TaskStatus.FAILED, NOT_IMPLEMENTED.format(unit.name)
-            return self._task(task_id, unit, action, params, status, enqueued, started, message)
-        results.add_captured_output(
-            state.results, result.stdout, result.stderr, result.exit_code, self.profile
-        )
-        if result.exit_code:
-            status, message = operation.TaskStatus.FAILED, result.error
-        elif state.failed:
-            status, message = operation.TaskStatus.FAILED, state.message
-        else:
-            status, message = operation.TaskStatus.COMPLETED, state.message
-        return self._task(task_id, unit, action, params, status, enqueued, started, message, state)
+    # -- the lifecycle -------------------------------------------------------------------
 
-    def _task(
-        self,
-        task_id: str,
-        unit: Unit,
-        action: str,
-        params: dict[str, Any],
-        status: operation.TaskStatus,
-        enqueued: datetime.datetime,
-        started: datetime.datetime,
-        message: str,
-        state: context.ActionState | None = None,
-    ) -> operation.Task:
-        return operation.Task(
-            id=task_id,
-            unit=unit.name,
-            action=action,
-            params=params,
+    def operation(self, operation_id: str) -> operation_.Operation:
+        """The operation with this id as it stands now (KeyError if there is none)."""
+        return self._snapshot(self._operations[operation_id])
+
+    def task(self, task_id: str) -> operation_.Task:
+        """The task with this id as it stands now (KeyError if there is none)."""
+        return self._tasks[task_id].snapshot()
+
+    @property
+    def operations(self) -> list[operation_.Operation]:
+        """Every operation the controller keeps, oldest first."""
+        return [self._snapshot(record) for record in self._operations.values()]
+
+    def cancel(self, *task_ids: str) -> list[operation_.Task]:
+        """Cancel tasks as `juju cancel-task` does: a pending one is cancelled at once, a
+        running one is aborting until its process has been killed; others are unchanged
+        (state/action.go `Cancel`)."""
+        for task_id in task_ids:
+            task = self._tasks[task_id]
+            if task.status is operation_.TaskStatus.PENDING:
+                self._queues[task.unit.name].remove(task)
+                task.end(operation_.TaskStatus.CANCELLED, CANCELLED_MESSAGE, at=self.now())
+                self._finished(task)
+            elif task.status is operation_.TaskStatus.RUNNING:
+                task.move(operation_.TaskStatus.ABORTING)
+                assert task.dispatching is not None
+                task.dispatching.abort()
+        return [self.task(task_id) for task_id in task_ids]
+
+    def advance(self) -> None:
+        """Let every unit agent work until none can: finished dispatches are recorded, and
+        each unit starts its next task when its queue and machine lock allow. A dispatch
+        waiting to be released stays running."""
+        while True:
+            for task in self._running:
+                if task.dispatching is not None:
+                    task.dispatching.settle()
+            if not self._finish_ended() | self._start_ready() | self._run_hooks():
+                return
+
+    def wait(self, operation_id: str, timeout: float | None = None) -> operation_.Operation:
+        """Advance until the operation is done or `timeout` seconds of the model's clock
+        pass, and return it as it stands (`juju run --wait`, `show-operation --wait`).
+
+        With no timeout, an operation that cannot finish (a task held by a step that is
+        never released) is a RuntimeError rather than a hang.
+        """
+        record = self._operations[operation_id]
+        deadline = (
+            None if timeout is None else self.clock.now() + datetime.timedelta(seconds=timeout)
+        )
+        while True:
+            self.advance()
+            if record.done:
+                return self._snapshot(record)
+            if deadline is None:
+                raise RuntimeError(
+                    f'operation {operation_id} cannot finish: its tasks are held '
+                    'by dispatches that wait to be released'
+                )
+            remaining = (deadline - self.clock.now()).total_seconds()
+            if remaining <= 0:
+                return self._snapshot(record)
+            self.clock.sleep(min(remaining, POLL_SECONDS))
+
+    def _start_ready(self) -> bool:
+        """Start what each unit may start now; True if anything started or ended."""
+        progressed = False
+        for queue_unit, queue in self._queues.items():
+            if not queue or self._busy(queue_unit):
+                continue
+            task = queue[0]
+            lock = agent.machine_lock(task.parallel, task.execution_group)
+            held = [t.lock for t in self._running_on(task.unit.machine)]
+            if not agent.may_start(lock, held):
+                continue
+            queue.popleft()
+            self._start(task)
+            self._finish_ended()  # a dispatch that ended at once is recorded at once
+            progressed = True
+        return progressed
+
+    def _busy(self, unit_name: str) -> bool:
+        return any(t.unit.name == unit_name for t in self._running)
+
+    def _running_on(self, machine: str) -> list[_TaskRecord]:
+        return [t for t in self._running if t.unit.machine == machine]
+
+    def _start(self, task: _TaskRecord) -> None:
+        """The unit agent takes the task: checks it (4.0), begins it, starts the dispatch,
+        and waits until the dispatch ends or is held."""
+        if self.profile.params_checked_by_agent:
+            try:
+                task.params = self._action_spec(task.unit, task.action).check_params(
+                    task.params, self.profile
+                )
+            except ValueError as e:
+                message = f'cannot run "{task.action}" action: {e}'
+                task.end(operation_.TaskStatus.ERROR, message, at=self.now())
+                self._finished(task)
+                return
+        task.move(operation_.TaskStatus.RUNNING, at=self.now())
+        task.lock = agent.machine_lock(task.parallel, task.execution_group)
+        record = task.operation
+        record.started = record.started or task.started
+        task.state = context.ActionState(task.action, task.id, task.params)
+        ctx = context.UnitContext(self, task.unit, task.state)
+        env = self._env(task.unit, f'actions/{task.action}', task.action)
+        environment.add_action(env, task.action, task.id)
+        self._running.append(task)
+        task.dispatching = self._launch(task.unit, env, trace_.Cause.INVOCATION, ctx, record)
+
+    def _finish_ended(self) -> bool:
+        """Record every task whose dispatch has ended; True if any had."""
+        ended = [t for t in self._running if t.dispatching and not t.dispatching.alive]
+        for task in ended:
+            self._running.remove(task)
+            self._record_end(task)
+        return bool(ended)
+
+    def _record_end(self, task: _TaskRecord) -> None:
+        """What the unit agent reports when the dispatch has ended (runner/context
+        context.go `finalizeAction`): an aborted task keeps what it set and logged."""
+        dispatching = task.dispatching
+        assert dispatching is not None and task.state is not None
+        result = dispatching.outcome()
+        aborted = dispatching.aborted
+        state = task.state
+        self._commit(task.unit, result, dispatching.ctx, task.operation)
+        if result.missing:
+            # Nothing ran, so there is no output to capture.
+            task.end(operation_.TaskStatus.FAILED, NOT_IMPLEMENTED.format(task.unit.name))
+        else:
+            results.add_captured_output(
+                state.results, result.stdout, result.stderr, result.exit_code, self.profile
+            )
+            status, message = operation_.TaskStatus.COMPLETED, state.message
+            failed = operation_.TaskStatus.ABORTED if aborted else operation_.TaskStatus.FAILED
+            if state.failed:
+                status = failed
+            if result.exit_code:
+                status, message = failed, result.error
+            task.end(status, message, at=self.now())
+        task.dispatching = None
+        self._finished(task)
+
+    def _finished(self, task: _TaskRecord) -> None:
+        """Close the operation when its last task has finished (state/operation.go)."""
+        record = task.operation
+        record.last_finished = task.status
+        if record.done and record.completed is None:
+            record.completed = task.completed
+
+    def _snapshot(self, record: _OperationRecord) -> operation_.Operation:
+        tasks = tuple(t.snapshot() for t in record.tasks)
+        status = operation_.operation_status(
+            tasks,
+            started=record.started is not None,
+            last_finished=record.last_finished,
+            failed_enqueue=bool(record.fail),
+        )
+        return operation_.Operation(
+            record.id,
+            record.action,
+            record.tasks[0].params if record.tasks else {},
+            tasks,
+            self.profile,
+            trace_.Trace(record.trace),
+            tuple(record.enqueue_errors),
+            record.command,
             status=status,
-            timing=operation.Timing(enqueued, started, self.now()),
-            message=message,
-            results=state.results if state else {},
-            logs=tuple(state.logs) if state else (),
+            summary=record.summary,
+            fail=record.fail,
+            timing=operation_.Timing(record.enqueued, record.started, record.completed),
         )
 
     # -- dispatching ---------------------------------------------------------------------
@@ -438,16 +777,48 @@ class Model:
         context_id = environment.context_id(unit.name, name, self._context_ids)
         return environment.dispatch(base, context_id, dispatch_path)
 
+    def _launch(
+        self,
+        unit: Unit,
+        env: dict[str, str],
+        cause: trace_.Cause,
+        ctx: context.UnitContext,
+        record: _OperationRecord | None,
+    ) -> _Dispatching:
+        """Start a dispatch; it has ended, or is held by the charm, when this returns."""
+
+        def recorder(entry: trace_.TraceEntry) -> None:
+            self._trace.append(entry)
+            if record is not None:
+                record.trace.append(entry)
+
+        request = process.DispatchRequest(unit.name, env, cause, threading.Event())
+        return _Dispatching(unit.application.charm, request, ctx, recorder)
+
     def _dispatch(
-        self, unit: Unit, env: dict[str, str], cause: trace_.Cause, ctx: context.UnitContext
+        self,
+        unit: Unit,
+        env: dict[str, str],
+        cause: trace_.Cause,
+        ctx: context.UnitContext,
+        record: _OperationRecord | None,
     ) -> process.ProcessResult:
-        request = process.DispatchRequest(unit.name, env, cause)
-        result = unit.application.charm.dispatch(request, ctx, self._trace.append)
+        """Run a dispatch to its end and commit what it wrote (a hook)."""
+        result = self._launch(unit, env, cause, ctx, record).outcome()
+        self._commit(unit, result, ctx, record)
+        return result
+
+    def _commit(
+        self,
+        unit: Unit,
+        result: process.ProcessResult,
+        ctx: context.UnitContext,
+        record: _OperationRecord | None,
+    ) -> None:
         if self._commits(result):
             changed = ctx.commit()
             if changed:
-                self._pending.extend(self._consequences(unit, changed))
-        return result
+                self._pending.extend(self._consequences(unit, changed, record))
 
     def _commits(self, result: process.ProcessResult) -> bool:
         """Whether the unit agent commits what the dispatch wrote: only after a clean exit;
@@ -455,7 +826,12 @@ class Model:
         implement is skipped, with nothing to commit (operation/runhook.go)."""
         return result.exit_code == 0 and not result.missing
 
-    def _consequences(self, writer: Unit, changed: list[tuple[Relation, str]]) -> Iterable[_Hook]:
+    def _consequences(
+        self,
+        writer: Unit,
+        changed: list[tuple[Relation, str]],
+        record: _OperationRecord | None,
+    ) -> Iterable[_Hook]:
         """Who gets relation-changed after `writer` committed these bags (J10).
 
         A unit bag change reaches every unit on the other side (the other peers, for a
@@ -476,13 +852,19 @@ class Model:
                         relation,
                         '' if app_bag else owner,
                         owner.split('/')[0],
+                        record,
                     )
 
-    def _settle(self) -> None:
-        """Run the relation-changed hooks that committed changes caused, until none are left."""
+    def _run_hooks(self) -> bool:
+        """Run the relation-changed hooks that committed changes caused, in order, until
+        none is left that may run: a unit runs its queued actions first (the uniter's
+        resolver looks at actions before hooks). True if any ran."""
         ran = 0
-        while self._pending:
-            hook = self._pending.popleft()
+        while True:
+            hook = next((h for h in self._pending if self._idle(h.unit)), None)
+            if hook is None:
+                return ran > 0
+            self._pending.remove(hook)
             ran += 1
             if ran > MAX_CONSEQUENT_HOOKS:
                 self._pending.clear()
@@ -490,6 +872,9 @@ class Model:
                     f'relation-changed hooks did not settle after {MAX_CONSEQUENT_HOOKS} runs'
                 )
             self._run_relation_changed(hook)
+
+    def _idle(self, unit: Unit) -> bool:
+        return not self._queues[unit.name] and not self._busy(unit.name)
 
     def _run_relation_changed(self, hook: _Hook) -> None:
         endpoint = hook.relation.endpoint_of(hook.unit.application.name)
@@ -500,7 +885,11 @@ class Model:
             env, endpoint, hook.relation.id, hook.remote_unit, hook.remote_app
         )
         self._dispatch(
-            hook.unit, env, trace_.Cause.RELATION_CHANGE, context.UnitContext(self, hook.unit)
+            hook.unit,
+            env,
+            trace_.Cause.RELATION_CHANGE,
+            context.UnitContext(self, hook.unit),
+            hook.operation,
         )
 
     def __repr__(self) -> str:

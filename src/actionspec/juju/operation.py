@@ -1,8 +1,10 @@
 """Operations and tasks: what `juju run` creates and what it reports back.
 
 One `juju run` creates one operation with one task per unit (J9). A task moves
-pending -> running -> completed | failed | aborted, or pending -> cancelled (J5).
-Source: juju/juju 3.6 apiserver/facades/client/action/ and rpc/params/actions.go.
+pending -> running -> completed | failed | error, pending -> cancelled, or
+running -> aborting -> aborted (J13). A task Juju could not queue is kept with status
+error. These are snapshots: the model holds the live records and hands out copies.
+Source: juju/juju 3.6 state/action.go, state/operation.go and rpc/params/actions.go.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import trace as trace_
@@ -28,10 +30,58 @@ class TaskStatus(str, enum.Enum):
     COMPLETED = 'completed'
     FAILED = 'failed'
     CANCELLED = 'cancelled'
+    ABORTING = 'aborting'
     ABORTED = 'aborted'
+    ERROR = 'error'
+
+    @property
+    def active(self) -> bool:
+        """Whether the task may still change (state/action.go `activeStatus`)."""
+        return self in _ACTIVE
 
     def __str__(self) -> str:
         return self.value
+
+
+_ACTIVE = frozenset({TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.ABORTING})
+
+# The operation's status while its stored status is still pending, and the one it takes
+# when its last task finishes: the first of these any task has (state/operation.go
+# `statusOrder` and `statusCompletedOrder`). Aborted is in neither.
+_PENDING_ORDER = (
+    TaskStatus.ERROR,
+    TaskStatus.RUNNING,
+    TaskStatus.PENDING,
+    TaskStatus.FAILED,
+    TaskStatus.CANCELLED,
+    TaskStatus.COMPLETED,
+)
+_FINISHED_ORDER = (TaskStatus.ERROR, TaskStatus.FAILED, TaskStatus.CANCELLED, TaskStatus.COMPLETED)
+
+
+def operation_status(
+    tasks: Sequence[Task], *, started: bool, last_finished: TaskStatus | None, failed_enqueue: bool
+) -> TaskStatus:
+    """An operation's status as Juju reads it from its tasks (state/operation.go `Status`).
+
+    Before any task starts it is derived from the tasks; once one has started it reads
+    running until the last one finishes; then the first of error, failed, cancelled,
+    completed among them, or the last task's own status (all aborted reads aborted); a
+    completed operation that could not queue every task reads error.
+    """
+    if not tasks:  # none could be queued: the operation is kept in error
+        return TaskStatus.ERROR if failed_enqueue else TaskStatus.PENDING
+    statuses = {t.status for t in tasks}
+    if any(status.active for status in statuses):
+        if started:
+            return TaskStatus.RUNNING
+        order: Sequence[TaskStatus] = _PENDING_ORDER
+    else:
+        order = _FINISHED_ORDER
+    found = next((status for status in order if status in statuses), last_finished)
+    if found is TaskStatus.COMPLETED and failed_enqueue:
+        return TaskStatus.ERROR
+    return found or TaskStatus.PENDING
 
 
 class Timing(NamedTuple):
@@ -55,11 +105,10 @@ class Task:
     message: str = ''
     results: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     logs: tuple[context.LogEntry, ...] = ()
-
-    @property
-    def history(self) -> tuple[TaskStatus, ...]:
-        """The statuses the task went through: pending, running, then its final one."""
-        return (TaskStatus.PENDING, TaskStatus.RUNNING, self.status)
+    # The statuses the task has been through, the current one last.
+    history: tuple[TaskStatus, ...] = (TaskStatus.PENDING,)
+    parallel: bool = False
+    execution_group: str = ''
 
     @property
     def return_code(self) -> int | None:
@@ -85,21 +134,17 @@ class Operation:
     enqueue_errors: tuple[str, ...] = ()
     # The `juju run` command line that made it, as an administrator would type it.
     command: str = ''
+    status: TaskStatus = TaskStatus.PENDING
+    # `<action> run on <receivers>`, as the controller summarises it.
+    summary: str = ''
+    # `error(s) enqueueing action(s): ...` when some receivers could not be queued.
+    fail: str = ''
+    timing: Timing | None = None
 
     @property
-    def status(self) -> TaskStatus:
-        """The operation's status: failed if any task failed, otherwise its tasks' status."""
-        statuses = {t.status for t in self.tasks}
-        for status in (
-            TaskStatus.RUNNING,
-            TaskStatus.PENDING,
-            TaskStatus.FAILED,
-            TaskStatus.ABORTED,
-            TaskStatus.CANCELLED,
-        ):
-            if status in statuses:
-                return status
-        return TaskStatus.COMPLETED
+    def done(self) -> bool:
+        """Whether every task has finished."""
+        return not any(t.status.active for t in self.tasks)
 
     def task(self, unit: str) -> Task:
         for task in self.tasks:

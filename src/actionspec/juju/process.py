@@ -7,7 +7,9 @@ in-process reference framework, or a real charm directory run as a subprocess.
 
 from __future__ import annotations
 
+import contextvars
 import signal as signal_
+import threading
 from collections.abc import Callable, Mapping
 from typing import NamedTuple, Protocol
 
@@ -16,11 +18,18 @@ from . import context
 
 
 class DispatchRequest(NamedTuple):
-    """One dispatch: the unit, the environment Juju sets, and why it happens."""
+    """One dispatch: the unit, the environment Juju sets, and why it happens.
+
+    `abort` is set when the unit agent aborts the task: the runtime ends the process as
+    the agent does, with SIGKILL to the dispatch process and no grace period
+    (worker/uniter/runner/runner.go `runCharmProcessOnLocal`).
+    """
 
     unit: str
     env: Mapping[str, str]
     cause: trace.Cause
+    # Never set: a request made without an abort signal of its own cannot be aborted.
+    abort: threading.Event = threading.Event()
 
     @property
     def path(self) -> str:
@@ -56,8 +65,35 @@ class ProcessResult(NamedTuple):
 Recorder = Callable[[trace.TraceEntry], None]
 
 
+class Killed(BaseException):
+    """Raised in a dispatch run in this process when its task is aborted: what SIGKILL is
+    to a process. Not an Exception, so charm code does not catch it by accident."""
+
+
+# The abort signal of the dispatch running in this thread, for runtimes that run charm
+# code in this process: code that waits can end as a killed process would.
+current_abort: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
+    'current_abort', default=None
+)
+
+
+def end_if_aborted() -> None:
+    """Raise Killed if the in-process dispatch running here has been aborted."""
+    abort = current_abort.get()
+    if abort is not None and abort.is_set():
+        raise Killed
+
+
+KILLED = ProcessResult(-1, signal=signal_.SIGKILL)
+
+
 class CharmRuntime(Protocol):
-    """A charm as the controller sees it: something that handles dispatches per unit."""
+    """A charm as the controller sees it: something that handles dispatches per unit.
+
+    A runtime whose charms can wait to be released also has `held(context_id) -> bool`,
+    saying whether that dispatch is waiting now; the controller then runs its dispatches
+    on threads of their own, so a task can be seen, cancelled and aborted while held.
+    """
 
     def dispatch(
         self, request: DispatchRequest, tools: context.HookTools, record: Recorder

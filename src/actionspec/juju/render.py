@@ -149,8 +149,9 @@ def render(op: operation.Operation, fmt: str = 'yaml') -> str:
     return goformat.json_marshal(info) + '\n' if fmt == 'json' else goformat.yaml_v2(info)
 
 
-def progress(op: operation.Operation) -> str:
-    """What `juju run` writes to stderr while it waits (3.x)."""
+def progress(op: operation.Operation, *, finished: bool = True) -> str:
+    """What `juju run` writes to stderr while it waits (3.x); `finished`: the tasks have
+    ended, so every "Waiting for task" line was reached."""
     if op.profile.compat_run_output:
         return ''
     count = len(op.tasks)
@@ -161,12 +162,14 @@ def progress(op: operation.Operation) -> str:
         lines.append('Some actions could not be scheduled:')
         lines.extend(op.enqueue_errors)
         lines.append('')
-    for n, task in enumerate(op.tasks):
+    for task in op.tasks:
         lines.append(f'Waiting for task {task.id}...')
         if count == 1 and task.logs:
             lines.extend(f'{log.timestamp:%H:%M:%S} {log.message}' for log in task.logs)
-        if n == 0 and count == 1 and task.logs:
-            lines.append('')
+            if not task.status.active:
+                lines.append('')
+        if not finished and task.status.active:
+            break  # the wait ran out here
     return '\n'.join(lines) + '\n'
 
 
@@ -193,9 +196,49 @@ def exit_code(op: operation.Operation) -> int:
 
 
 def cli_output(op: operation.Operation, fmt: str = 'plain') -> CliOutput:
-    """stdout, stderr and exit status of the `juju run` that produced `op`."""
+    """stdout, stderr and exit status of the `juju run` that produced `op`: its results
+    once done, or, when its `--wait` ran out first, Juju's timeout error (J17)."""
+    if not op.done:
+        return wait_expired(op)
     stderr = progress(op)
     message = failure_message(op)
     if message:
         stderr += f'ERROR {message}\n'
     return CliOutput(render(op, fmt), stderr, exit_code(op))
+
+
+def wait_expired(op: operation.Operation) -> CliOutput:
+    """`juju run` whose `--wait` ran out: nothing on stdout, the units still waited for
+    named on stderr, exit 1; the tasks go on (3.x common.go `waitForTasks`; 2.9
+    runaction.go: `timeout reached`)."""
+    if op.profile.compat_run_output:
+        return CliOutput('', 'ERROR timeout reached\n', 1)
+    waiting = sorted((t for t in op.tasks if t.status.active), key=lambda t: _unit_tag(t.unit))
+    readable = ', '.join(f'unit {t.unit}' for t in waiting)
+    lines = progress(op, finished=False)
+    return CliOutput('', f'{lines}ERROR timed out waiting for results from: {readable}\n', 1)
+
+
+def background_output(op: operation.Operation) -> CliOutput:
+    """What `juju run --background` prints: where to look, exit 0 (3.x common.go
+    `processOperationResults`; 2.9's `run-action` without `--wait` prints the id)."""
+    if op.profile.compat_run_output:
+        if len(op.tasks) == 1:
+            queued: dict[str, Any] = {'Action queued with id': op.tasks[0].id}
+        else:
+            queued = {_unit_tag(t.unit): {'id': t.id, 'unit': t.unit} for t in op.tasks}
+        return CliOutput(goformat.yaml_v2(queued), '', 0)
+    lines = []
+    if op.enqueue_errors:
+        lines += ['Some actions could not be scheduled:', *op.enqueue_errors, '', '']
+    stdout = ''
+    if len(op.tasks) == 1:
+        task_id = op.tasks[0].id
+        lines.append(f'Scheduled operation {op.id} with task {task_id}')
+    else:
+        task_id = '<id>'
+        lines.append(f'Scheduled operation {op.id} with {len(op.tasks)} tasks')
+        stdout = goformat.yaml_v2({t.unit: {'id': t.id} for t in op.tasks})
+    lines.append(f"Check operation status with 'juju show-operation {op.id}'")
+    lines.append(f"Check task status with 'juju show-task {task_id}'")
+    return CliOutput(stdout, '\n'.join(lines) + '\n', 0)

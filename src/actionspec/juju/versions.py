@@ -41,6 +41,15 @@ class JujuProfile:
     # J9: operations and tasks share one sequence, from 1 (3.x) or from 0 (4.0,
     # domain/operation/state/start.go).
     first_id: int = 1
+    # J17: how long `juju run` waits without `--wait`, in seconds (3.x common.go: 60 s);
+    # None: until done (2.9's `run-action --wait`).
+    default_wait: float | None = 60.0
+    # J7, J16: 4.0's unit agent checks params when it takes the task, which then ends in
+    # error (juju/juju#20907); 3.x checks them when queueing.
+    params_checked_by_agent: bool = False
+    # J16: 4.0's API refuses an action the charm does not define, with Juju's error kind
+    # (juju/juju#21752); 3.x queues a task in error.
+    unknown_action_refused_by_api: bool = False
 
     @property
     def stdout_encoding_key(self) -> str:
@@ -76,6 +85,7 @@ JUJU_2_9 = JujuProfile(
     additional_properties_default=True,
     run_command='juju run-action --wait',
     compat_run_output=True,
+    default_wait=None,
 )
 
 JUJU_3_6 = JujuProfile(
@@ -99,6 +109,8 @@ JUJU_4_0 = dataclasses.replace(
     timestamps_to_the_second=False,
     first_id=0,
     additional_properties_default=False,
+    params_checked_by_agent=True,
+    unknown_action_refused_by_api=True,
 )
 
 PROFILES: dict[str, JujuProfile] = {p.version: p for p in (JUJU_2_9, JUJU_3_6, JUJU_4_0)}

@@ -85,7 +85,7 @@ class CharmDirectory:
         context_id = env[environment.CONTEXT_ID]
         self.agent.register(context_id, self._tools(tools, request, record))
         try:
-            return self._launch(unit_dir, env)
+            return self._launch(unit_dir, env, request.abort)
         finally:
             self.agent.unregister(context_id)
 
@@ -96,19 +96,22 @@ class CharmDirectory:
         traced: context.HookTools = _TraceFromLog(tools, request, record)
         return traced
 
-    def _launch(self, unit_dir: pathlib.Path, env: dict[str, str]) -> process.ProcessResult:
+    def _launch(
+        self, unit_dir: pathlib.Path, env: dict[str, str], abort: threading.Event
+    ) -> process.ProcessResult:
         """Start the dispatch process and wait for it."""
         if self.zygote is None:
             entry = entry_point(unit_dir, env[environment.DISPATCH_PATH])
             if entry is None:
                 return process.ProcessResult(0, missing=True)
-            return processes.run([str(entry)], env, unit_dir)
+            return processes.run([str(entry)], env, unit_dir, abort)
         return self.zygote.run(
             str(unit_dir / 'src' / 'charm.py'),
             str(unit_dir / 'dispatch'),
             env,
             str(unit_dir),
             processes.DISPATCH_TIMEOUT,
+            abort,
         )
 
     def seed_deferred(
@@ -207,7 +210,9 @@ class ForkedOpsCharm(CharmDirectory):
         self._cleanup_sources = weakref.finalize(self, shutil.rmtree, self._sources, True)
         self.charm_type = charm_type
 
-    def _launch(self, unit_dir: pathlib.Path, env: dict[str, str]) -> process.ProcessResult:
+    def _launch(
+        self, unit_dir: pathlib.Path, env: dict[str, str], abort: threading.Event
+    ) -> process.ProcessResult:
         # The charm class is ops', so ops is already imported; `ops.main` is its entry.
         ops = sys.modules['ops']
         with (
@@ -226,7 +231,7 @@ class ForkedOpsCharm(CharmDirectory):
                     fds=[out.fileno(), err.fileno()],
                 )
                 os._exit(code)
-            status = processes.wait(pid, processes.DISPATCH_TIMEOUT)
+            status = processes.wait(pid, processes.DISPATCH_TIMEOUT, abort)
             out.seek(0)
             err.seek(0)
             stdout, stderr = out.read(), err.read()

@@ -12,8 +12,8 @@ either (a child that dies otherwise is waited for).
 
 Run as `python -c 'from actionspec.launch import zygote; zygote.main()' SOCKET OWNER_PID
 [MODULE ...]`: it imports
-each MODULE up front (what the charms it forks will import), serves one connection at a
-time and has no threads, so forking is safe.
+each MODULE up front (what the charms it forks will import), and serves any number of
+dispatches at once from one select loop, with no threads, so forking is safe.
 """
 
 from __future__ import annotations
@@ -26,12 +26,15 @@ import json
 import logging
 import os
 import runpy
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -41,6 +44,8 @@ from . import processes, scratch
 
 MAX_REQUEST = 1 << 20
 ORPHAN_CHECK_SECONDS = 1.0  # how often an idle zygote checks that its owner lives
+# How often the controller looks at a running dispatch for its time limit and an abort.
+_LOOK_SECONDS = 0.005
 
 
 def become_dispatch_process(
@@ -135,17 +140,6 @@ def _spare(*zygote_sockets: socket.socket) -> tuple[int, socket.socket]:
     return pid, ours
 
 
-def _wait_status(pid: int, channel: socket.socket) -> tuple[int, bool]:
-    """The child's wait status, and whether it is still to be reaped: its own report of
-    a normal exit, or, when it died without one, what waitpid says."""
-    reported = b''
-    while not reported.endswith(b'\n') and (chunk := channel.recv(16)):
-        reported += chunk
-    if reported.endswith(b'\n') and reported[:-1].isdigit():
-        return int(reported) << 8, True
-    return os.waitpid(pid, 0)[1], False
-
-
 def _reap(pids: list[int]) -> list[int]:
     """Collect the children that have finished exiting; the ones still going."""
     return [pid for pid in pids if os.waitpid(pid, os.WNOHANG)[0] == 0]
@@ -163,43 +157,101 @@ def _orphaned(owner: int, path: str) -> None:
     os._exit(0)
 
 
+class _InFlight:
+    """A dispatch process the zygote started: the controller's connection, and the
+    channel on which the child reports its exit."""
+
+    def __init__(self, conn: socket.socket, pid: int, channel: socket.socket) -> None:
+        self.conn = conn
+        self.pid = pid
+        self.channel = channel
+        self.reported = b''
+
+    def read(self) -> bool:
+        """Read what the child sent; False once its channel has closed."""
+        chunk = b''
+        with contextlib.suppress(OSError):
+            chunk = self.channel.recv(16)
+        self.reported += chunk
+        return bool(chunk)
+
+    @property
+    def report(self) -> int | None:
+        """The wait status the child reported just before `_exit`, if it did."""
+        if self.reported.endswith(b'\n') and self.reported[:-1].isdigit():
+            return int(self.reported) << 8
+        return None
+
+    def finish(self, status: int) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.sendall(json.dumps({'status': status}).encode() + b'\n')
+        self.conn.close()
+        self.channel.close()
+
+
 def _serve(path: str, owner: int) -> None:
+    """Serve dispatches, several at once: each unit runs its own, side by side."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
-    listener.listen(8)
-    listener.settimeout(ORPHAN_CHECK_SECONDS)
+    listener.listen(64)
     spare = _spare(listener)
+    running: dict[socket.socket, _InFlight] = {}
+    silent: list[_InFlight] = []  # ended without a report: waited for
     exiting: list[int] = []  # children that reported their exit and are not reaped yet
     print('ready', flush=True)
     while True:
-        try:
-            conn, _ = listener.accept()
-        except TimeoutError:
+        timeout = 0.001 if silent else ORPHAN_CHECK_SECONDS
+        readable, _, _ = select.select([listener, *running], [], [], timeout)
+        if not readable and not silent:
             _orphaned(owner, path)
-            continue
-        conn.settimeout(None)
-        # An owner killed mid-dispatch breaks the connection: the next accept's time
-        # limit then finds it gone.
-        used = spare
-        with conn, contextlib.suppress(OSError):
-            data, fds = _receive(conn)
-            pid, channel = used
-            with channel:
-                channel.sendmsg(
-                    [data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', fds))]
-                )
-                for fd in fds:
-                    os.close(fd)
-                conn.sendall(json.dumps({'pid': pid}).encode() + b'\n')
-                spare = _spare(listener, conn, channel)  # forked while this dispatch runs
-                exiting = _reap(exiting)
-                status, unreaped = _wait_status(pid, channel)
-            conn.sendall(json.dumps({'status': status}).encode() + b'\n')
-            if unreaped:
-                exiting.append(pid)
-        if spare is used and used[1].fileno() == -1:  # broke off before forking the next
-            exiting.append(used[0])
-            spare = _spare(listener)
+        for dispatch in list(silent):
+            done, status = os.waitpid(dispatch.pid, os.WNOHANG)
+            if done:
+                silent.remove(dispatch)
+                dispatch.finish(status)
+        for ready in readable:
+            if ready is listener:
+                spare = _start(listener, spare, running)
+                continue
+            dispatch = running[ready]
+            more = dispatch.read()
+            reported = dispatch.report
+            if reported is not None:
+                del running[ready]
+                exiting.append(dispatch.pid)
+                dispatch.finish(reported)
+            elif not more:  # died without a report, or closed our channel
+                del running[ready]
+                silent.append(dispatch)
+        exiting = _reap(exiting)
+
+
+def _start(
+    listener: socket.socket,
+    spare: tuple[int, socket.socket],
+    running: dict[socket.socket, _InFlight],
+) -> tuple[int, socket.socket]:
+    """Hand the controller's next request to the spare child; fork the next spare."""
+    conn, _ = listener.accept()
+    pid, channel = spare
+    try:
+        data, fds = _receive(conn)
+        channel.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', fds))])
+        for fd in fds:
+            os.close(fd)
+        conn.sendall(json.dumps({'pid': pid}).encode() + b'\n')
+    except OSError:  # the controller went away before the dispatch started
+        conn.close()
+        channel.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        return _spare(listener, *_open_sockets(running))
+    running[channel] = _InFlight(conn, pid, channel)
+    return _spare(listener, *_open_sockets(running))
+
+
+def _open_sockets(running: dict[socket.socket, _InFlight]) -> list[socket.socket]:
+    return [sock for dispatch in running.values() for sock in (dispatch.conn, dispatch.channel)]
 
 
 def main() -> None:
@@ -207,6 +259,28 @@ def main() -> None:
     for module in ('pkgutil', *sys.argv[3:]):
         importlib.import_module(module)
     _serve(sys.argv[1], owner=int(sys.argv[2]))
+
+
+class _Lines:
+    """Lines from the zygote's answer, with a look at the dispatch between reads."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self._conn = conn
+        self._pending = b''
+
+    def next(self, between: Callable[[], None]) -> bytes:
+        """The next line (b'' at the end); `between` runs each time none has come yet."""
+        while b'\n' not in self._pending:
+            ready, _, _ = select.select([self._conn], [], [], _LOOK_SECONDS)
+            if not ready:
+                between()
+                continue
+            chunk = self._conn.recv(65536)
+            if not chunk:
+                break
+            self._pending += chunk
+        line, _, self._pending = self._pending.partition(b'\n')
+        return line
 
 
 class Zygote:
@@ -235,9 +309,16 @@ class Zygote:
             raise RuntimeError('the zygote did not start')
 
     def run(
-        self, script: str, argv0: str, env: dict[str, str], cwd: str, timeout: float
+        self,
+        script: str,
+        argv0: str,
+        env: dict[str, str],
+        cwd: str,
+        timeout: float,
+        abort: threading.Event | None = None,
     ) -> process.ProcessResult:
-        """Fork a child that runs `script`, and say how it ended."""
+        """Fork a child that runs `script`, and say how it ended. Past `timeout` the
+        child's session is killed; when `abort` is set, the child is (J13)."""
         workdir = os.path.dirname(self.address)
         with (
             tempfile.TemporaryFile(dir=workdir) as out,
@@ -250,20 +331,21 @@ class Zygote:
                 conn.sendmsg(
                     [json.dumps(request).encode()], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)]
                 )
-                reader = conn.makefile('rb')
-                started = reader.readline()
+                lines = _Lines(conn)
+                started = lines.next(lambda: None)
                 if not started:
                     raise RuntimeError('the zygote could not start the dispatch process')
                 pid = json.loads(started)['pid']
-                conn.settimeout(timeout)
-                try:
-                    line = reader.readline()
-                except TimeoutError:
-                    with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
-                        os.killpg(pid, signal.SIGKILL)
-                    conn.settimeout(None)
-                    line = reader.readline()
-                status = json.loads(line)['status']
+                deadline = time.monotonic() + timeout
+
+                def watch() -> None:
+                    if abort is not None and abort.is_set():
+                        processes.abort_kill(pid)
+                    elif time.monotonic() > deadline:
+                        with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                            os.killpg(pid, signal.SIGKILL)
+
+                status = json.loads(lines.next(watch))['status']
             out.seek(0)
             err.seek(0)
             stdout, stderr = out.read(), err.read()

@@ -107,6 +107,8 @@ def _per_unit(
 
 # -- one check per expectation field, each returning its own mismatches --------------------
 
+Check = Callable[[scenario.Expectation, target.Observation], list[Mismatch]]
+
 
 def check_error(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
     """`expect.error`: refused with Juju's text; or, when no refusal is expected, not
@@ -242,26 +244,66 @@ def check_juju_run(expect: scenario.Expectation, seen: target.Observation) -> li
         return [
             Mismatch('expect.juju-run', want.as_data(), None, '  this target does not report it')
         ]
-    stdout, code = seen.juju_run
+    stdout, stderr, code = seen.juju_run
     found = []
     if want.stdout is not None:
         found += _differs('expect.juju-run.stdout', want.stdout, stdout)
-    for n, piece in enumerate(want.stdout_includes or ()):
-        if piece not in stdout:
-            found.append(
-                Mismatch(
-                    f'expect.juju-run.stdout-includes[{n}]',
-                    piece,
-                    stdout,
-                    f'  missing: {piece!r}\n  in:\n' + _indent(stdout),
-                )
-            )
+    found += _includes('expect.juju-run.stdout-includes', want.stdout_includes, stdout)
+    found += _includes('expect.juju-run.stderr-includes', want.stderr_includes, stderr)
     if want.exit_code is not None:
         found += _differs('expect.juju-run.exit-code', want.exit_code, code)
     return found
 
 
-Check = Callable[[scenario.Expectation, target.Observation], list[Mismatch]]
+def _includes(field: str, pieces: Sequence[str] | None, text: str) -> list[Mismatch]:
+    return [
+        Mismatch(f'{field}[{n}]', piece, text, f'  missing: {piece!r}\n  in:\n' + _indent(text))
+        for n, piece in enumerate(pieces or ())
+        if piece not in text
+    ]
+
+
+def check_runs(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
+    """`expect.runs`: each run's operation as it stands after the steps, checked as a
+    scenario with one run is, under `expect.runs[<n>]`."""
+    if expect.runs is None:
+        return []
+    if seen.runs is None:
+        data = scenario.to_data(expect.runs)
+        return [Mismatch('expect.runs', data, None, '  this target does not report it')]
+    found = []
+    for n, want in enumerate(expect.runs):
+        got = seen.runs[n] if n < len(seen.runs) else target.Observation()
+        if want.error is None and got.error is not None:
+            mismatches = check_error(want, got)
+        else:
+            mismatches = [
+                m
+                for check in (check_error, check_operation, check_tasks, check_juju_run)
+                for m in check(want, got)
+            ]
+        prefix = f'expect.runs[{n}]'
+        found += [
+            dataclasses.replace(m, field=prefix + m.field[len('expect') :]) for m in mismatches
+        ]
+    return found
+
+
+def check_looks(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
+    """`expect.looks`: every task's status at each `look` step, run by run."""
+    if expect.looks is None:
+        return []
+    if seen.looks is None:
+        data = scenario.to_data(expect.looks)
+        return [Mismatch('expect.looks', data, None, '  this target does not report it')]
+    return [
+        m
+        for label, runs in expect.looks.items()
+        for m in _differs(
+            f'expect.looks.{label}', scenario.to_data(runs), seen.looks.get(label, [])
+        )
+    ]
+
 
 CHECKS: tuple[Check, ...] = (
     check_error,
@@ -274,6 +316,8 @@ CHECKS: tuple[Check, ...] = (
     check_recorded,
     check_relation_data,
     check_juju_run,
+    check_runs,
+    check_looks,
 )
 """Every check, in the order of the scenario format (and so of a report's mismatches)."""
 

@@ -29,6 +29,10 @@ def _check_sense(data: Mapping[str, Any], lines: yamldata.Lines, path: str) -> N
             path, lines.get(field, lines.get(field.rpartition('.')[0], 1)), field, message
         )
 
+    if 'run' in data and 'steps' in data:
+        fail('steps', "a scenario has 'run' (one juju run) or 'steps', not both")
+    if 'run' not in data and 'steps' not in data:
+        fail('', "missing required field 'run' (or 'steps')")
     apps = data['model']['applications']
     units = {f'{name}/{n}' for name, spec in apps.items() for n in range(spec.get('units', 1))}
     endpoints = {
@@ -39,6 +43,8 @@ def _check_sense(data: Mapping[str, Any], lines: yamldata.Lines, path: str) -> N
         leader = spec.get('leader', 0)
         if leader is not None and leader >= spec.get('units', 1):
             fail(f'model.applications.{name}.leader', f'{name}/{leader} is not one of its units')
+        if len(spec.get('machines', ())) > spec.get('units', 1):
+            fail(f'model.applications.{name}.machines', 'more machines than units')
         for action in spec.get('actions', {}):
             if not isinstance(action, str):
                 fail(
@@ -79,6 +85,55 @@ def _check_sense(data: Mapping[str, Any], lines: yamldata.Lines, path: str) -> N
             fail('expect.operation.units', f'no unit {unit!r} in the model')
     if 'error' in data['expect'] and {'tasks', 'trace'} & set(data['expect']):
         fail('expect.error', 'a refused invocation has no tasks and no trace to expect')
+    _check_steps(data, units, fail)
+
+
+def _check_steps(data: Mapping[str, Any], units: set[str], fail: Any) -> None:
+    """`steps` refer to runs that come before them and hold points the charms have, and
+    `expect.runs` and `expect.looks` to the runs and looks there are."""
+    expect = data['expect']
+    if 'steps' not in data:
+        for key in ('runs', 'looks'):
+            if key in expect:
+                fail(f'expect.{key}', f'`expect.{key}` needs `steps`')
+        return
+    for key in ('error', 'operation', 'tasks', 'juju-run'):
+        if key in expect:
+            fail(f'expect.{key}', 'with `steps`, expect it per run under `expect.runs`')
+    holds = {
+        step['hold']
+        for events in data.get('charm', {}).values()
+        for steps in events.values()
+        for step in steps
+        if 'hold' in step
+    }
+    runs: list[Mapping[str, Any]] = []
+    looks: set[str] = set()
+    for n, step in enumerate(data['steps']):
+        ((kind, arg),) = step.items()
+        field = f'steps[{n}].{kind}'
+        if kind == 'run':
+            runs.append(arg)
+        elif kind == 'release' and arg not in holds:
+            fail(field, f'no charm step holds at {arg!r}')
+        elif kind == 'cancel':
+            if arg['run'] > len(runs):
+                fail(f'{field}.run', f'run {arg["run"]} has not happened by this step')
+            if arg['unit'] not in runs[arg['run'] - 1]['targets']:
+                fail(f'{field}.unit', f'run {arg["run"]} does not target {arg["unit"]}')
+        elif kind == 'look':
+            if arg in looks:
+                fail(field, f'the label {arg!r} is used twice')
+            looks.add(arg)
+    if len(expect.get('runs', ())) > len(runs):
+        fail('expect.runs', f'{len(expect["runs"])} runs expected, the steps make {len(runs)}')
+    for label in expect.get('looks', {}):
+        if label not in looks:
+            fail(f'expect.looks.{label}', f'no step looks under {label!r}')
+    for n, run in enumerate(expect.get('runs', ())):
+        for unit in run.get('tasks', {}):
+            if unit not in units:
+                fail(f'expect.runs[{n}].tasks.{unit}', f'no unit {unit!r} in the model')
 
 
 def _check_rules(data: Mapping[str, Any], lines: yamldata.Lines, path: str) -> None:
@@ -142,10 +197,12 @@ def parse(data: Any, lines: yamldata.Lines, path: str, scenario_id: str) -> scen
             actions=spec.get('actions', {}),
             endpoints=tuple(spec.get('endpoints', ())),
             peers=tuple(spec.get('peers', ())),
+            machines=tuple(spec.get('machines', ())),
         )
         for name, spec in model['applications'].items()
     )
-    run = data['run']
+    steps = tuple(_model_step(step) for step in data.get('steps', ()))
+    first = next((step.arg for step in steps if step.kind == 'run'), None)
     return scenario.Scenario(
         id=scenario_id,
         title=data['title'],
@@ -163,13 +220,32 @@ def parse(data: Any, lines: yamldata.Lines, path: str, scenario_id: str) -> scen
             }
             for app, events in data.get('charm', {}).items()
         },
-        run=scenario.Invocation(
-            tuple(run['targets']), run['action'], run.get('params', {}), run.get('juju-version')
-        ),
+        run=first or _invocation(data['run']),
         expect=scenario.Expectation.from_data(data['expect']),
         path=path,
         lines=lines,
+        steps=steps,
     )
+
+
+def _invocation(run: Mapping[str, Any]) -> scenario.Invocation:
+    return scenario.Invocation(
+        tuple(run['targets']),
+        run['action'],
+        run.get('params', {}),
+        run.get('juju-version'),
+        background=run.get('background', False),
+        wait=run.get('wait'),
+    )
+
+
+def _model_step(data: Mapping[str, Any]) -> scenario.ModelStep:
+    ((kind, arg),) = data.items()
+    if kind == 'run':
+        return scenario.ModelStep(kind, _invocation(arg))
+    if kind == 'cancel':
+        return scenario.ModelStep(kind, (arg['run'], arg['unit']))
+    return scenario.ModelStep(kind, arg)
 
 
 _ID_PART = re.compile(r'^[a-z0-9][a-z0-9._-]*$')

@@ -33,5 +33,7 @@ def main() -> None:
         for event, event_steps in steps.items()
     }
     recorder = ops_scripted.Recorder()
-    atexit.register(_save, recorder, charm_dir / contract.NOTES_FILE)
+    notes_path = charm_dir / contract.NOTES_FILE
+    recorder.save = lambda notes: _save(notes, notes_path)
+    atexit.register(_save, recorder, notes_path)
     ops.main(ops_scripted.charm_type(behaviour, recorder))

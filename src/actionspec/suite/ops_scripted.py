@@ -24,6 +24,13 @@ class Recorder(scripted.Notes):
         # Events to defer without running their steps: how a harness with no way to
         # seed its event store is given events "deferred earlier".
         self.seeding: set[str] = set()
+        # Writes the notes out of a dispatch process (set by `ops_entry`).
+        self.save: Callable[[Recorder], None] | None = None
+
+    def checkpoint(self) -> None:
+        if self.save is not None:
+            self.save(self)
+            self.trace, self.refusals, self.recorded = {}, {}, {}
 
 
 def charm_type(

@@ -1,7 +1,8 @@
 """The vocabulary of a conformance scenario, as frozen data.
 
 A scenario is data only: a model, what each charm does on each event (a closed set of
-steps), one `juju run`, and what must be observed. Nothing in a scenario is executed.
+steps), one `juju run` (or `steps`: several, with what the administrator and time do
+between them), and what must be observed. Nothing in a scenario is executed.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ STEP_KINDS = (
     'exit',
     'relation-set',
     'record',
+    'hold',
     'expect-refused',
 )
 ACTION_ONLY_STEPS = frozenset({'log', 'set-results', 'fail'})
@@ -96,6 +98,8 @@ class AppSpec:
     actions: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     endpoints: tuple[str, ...] = ()
     peers: tuple[str, ...] = ()
+    # The machine of each unit, in order; units not placed get a machine each.
+    machines: tuple[str, ...] = ()
 
     def meta(self) -> charmmeta.CharmMeta:
         """The application's charm metadata: its actions, its endpoints as `requires`."""
@@ -109,17 +113,41 @@ class AppSpec:
 
 @dataclasses.dataclass(frozen=True)
 class Invocation:
-    """The `juju run` of the scenario."""
+    """A `juju run` of the scenario."""
 
     targets: tuple[str, ...]
     action: str
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     juju_version: str | None = None
+    # `--background`: queue it and go on at once.
+    background: bool = False
+    # `--wait`, in seconds of the model's clock: None waits until the operation is done.
+    wait: float | None = None
 
     @property
     def command(self) -> str:
         params = ' '.join(f'{k}={v}' for k, v in self.params.items())
-        return ' '.join(['juju run', *self.targets, self.action, params]).strip()
+        flags = ' --background' if self.background else ''
+        if self.wait is not None:
+            flags += f' --wait {self.wait:g}s'
+        return ' '.join(['juju run', *self.targets, self.action, params]).strip() + flags
+
+
+# What a scenario's `steps` can do besides `run`: release a charm held by its `hold`
+# step, cancel a task (`juju cancel-task`), let time pass, or look at every task.
+MODEL_STEP_KINDS = ('run', 'release', 'cancel', 'pass', 'look')
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelStep:
+    """One step of a scenario's `steps`: `kind` is one of MODEL_STEP_KINDS.
+
+    `arg` is an Invocation (run), a hold point's name (release), `(run number, unit)`
+    with runs counted from 1 (cancel), seconds (pass) or a label (look).
+    """
+
+    kind: str
+    arg: Any = None
 
 
 # -- expectations --------------------------------------------------------------------------
@@ -274,6 +302,9 @@ class JujuRunExpectation(_Part):
     stdout_includes: tuple[str, ...] | None = _expected(_tuple)
     """Pieces the standard output must contain, each anywhere."""
 
+    stderr_includes: tuple[str, ...] | None = _expected(_tuple)
+    """Pieces the standard error must contain, each anywhere: progress, errors."""
+
     exit_code: int | None = _expected()
     """The command's exit status, which has its own rule (`cmd/juju/action/run.go`)."""
 
@@ -323,13 +354,29 @@ class Expectation(_Part):
     juju_run: JujuRunExpectation | None = _expected(JujuRunExpectation.from_data)  # noqa: RUF009
     """What `juju run` prints in a format, and its exit status."""
 
+    runs: tuple[Expectation, ...] | None = _expected(lambda runs: tuple(map(_run, runs)))
+    """With `steps`: per `run` step, in order, what its operation must show (its `error`,
+    `operation`, `tasks` and `juju-run`), as they stand when the steps are done."""
+
+    looks: Mapping[str, tuple[Mapping[str, str], ...]] | None = _expected(
+        lambda looks: {label: tuple(runs) for label, runs in looks.items()}
+    )
+    """With `steps`: per `look` step's label, per run in order, each unit's task status at
+    that moment (J13-J15): what `juju show-task` would have said then."""
+
     def units(self) -> frozenset[str]:
         """Every unit a per-unit expectation names: those a target must be able to show."""
         named: set[str] = set()
         for f in dataclasses.fields(self):
             if f.metadata['per_unit']:
                 named.update(getattr(self, f.name) or ())
+        for run in self.runs or ():
+            named |= run.units()
         return frozenset(named)
+
+
+def _run(data: Mapping[str, Any]) -> Expectation:
+    return Expectation.from_data(data)
 
 
 PER_UNIT_EXPECTATIONS = tuple(
@@ -353,9 +400,11 @@ class Scenario:
     relations: tuple[tuple[str, str], ...]
     deferred: Mapping[str, tuple[str, ...]]
     behaviour: Mapping[str, Mapping[str, tuple[Step, ...]]]
-    run: Invocation
+    run: Invocation  # the only `juju run`, or the first of `steps`
     expect: Expectation
     path: str = ''
+    # Several runs and what happens between them; empty for a scenario with one `run`.
+    steps: tuple[ModelStep, ...] = ()
     lines: Mapping[str, int] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -364,6 +413,13 @@ class Scenario:
 
     def applies_to(self, version: str) -> bool:
         return version in self.juju_versions
+
+    @property
+    def runs(self) -> tuple[Invocation, ...]:
+        """Every `juju run` of the scenario, in order."""
+        if not self.steps:
+            return (self.run,)
+        return tuple(step.arg for step in self.steps if step.kind == 'run')
 
     def version_for(self, requested: str) -> str:
         """The Juju version to run under: the scenario's own, or the one requested."""

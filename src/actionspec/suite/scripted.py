@@ -18,7 +18,7 @@ from typing import Any
 
 from ..charm import charm as charm_
 from ..charm import framework as framework_
-from . import scenario
+from . import gates, scenario
 
 _RAISABLE = {
     name: getattr(builtins, name)
@@ -32,6 +32,10 @@ class Notes:
 
     refusals: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     recorded: dict[str, list[Any]] = dataclasses.field(default_factory=dict)
+
+    def checkpoint(self) -> None:
+        """Make what was noted so far outlive the dispatch, before it may be killed; notes
+        kept in this process need nothing."""
 
 
 def classify(error: BaseException) -> str | None:
@@ -110,6 +114,9 @@ def _do(
         bag.update(arg['data'])
     elif kind == 'record':
         notes.recorded.setdefault(unit, []).append(_record(arg, event, env))
+    elif kind == 'hold':
+        notes.checkpoint()
+        gates.hold(arg, env)
     else:  # pragma: no cover - the loader refuses unknown steps
         raise ValueError(f'unknown step {kind!r}')
 

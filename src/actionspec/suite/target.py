@@ -16,7 +16,7 @@ skipped with the reason, never counted as passed.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .scenario import Scenario, Side
 
@@ -34,6 +34,14 @@ class TaskObservation:
     return_code: int | None = None
 
 
+class CommandOutput(NamedTuple):
+    """What a command printed and how it exited."""
+
+    stdout: str
+    stderr: str
+    exit_code: int
+
+
 @dataclasses.dataclass
 class Observation:
     """What happened when a target ran one scenario. `None` means "not observed"."""
@@ -47,7 +55,11 @@ class Observation:
     refusals: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     recorded: dict[str, list[Any]] = dataclasses.field(default_factory=dict)
     relation_data: dict[str, dict[str, dict[str, str]]] | None = None
-    juju_run: tuple[str, int] | None = None  # stdout in the expected format, exit status
+    juju_run: CommandOutput | None = None  # `juju run`, stdout in the expected format
+    # With `steps`: per run, what its operation showed at the end (error, operation,
+    # tasks, juju_run), and per look, each run's task statuses then.
+    runs: list[Observation] | None = None
+    looks: dict[str, list[dict[str, str]]] | None = None
 
 
 class CannotObserve(Exception):  # noqa: N818 - a verdict, not an error

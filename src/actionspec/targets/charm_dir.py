@@ -46,8 +46,9 @@ class CharmTarget:
 
         try:
             notes = scripted.Notes()
-            m = reference.build_model(case, juju_version, charm_for)
-            observed = reference.run_and_observe(case, m, notes)
+            with reference.hold_points() as gates:
+                m = reference.build_model(case, juju_version, charm_for, gates)
+                observed = reference.run_and_observe(case, m, notes, gates)
             for charm in charms:
                 for note in charm.notes:
                     for unit, kinds in note.get('refusals', {}).items():

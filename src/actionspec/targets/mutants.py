@@ -15,7 +15,7 @@ from typing import Any
 from .. import charmmeta
 from ..charm import charm as charm_
 from ..charm import framework, main
-from ..juju import actions, context, model, results
+from ..juju import actions, agent, context, model, operation, results
 from ..suite import rules, runner
 from ..suite.scenario import Scenario
 from . import reference
@@ -109,6 +109,26 @@ def _actions_can_defer() -> contextlib.AbstractContextManager[None]:
     return _replaced(charm_.ActionEvent, 'defer', framework.EventBase.defer)
 
 
+def _pending_tasks_not_cancelled() -> contextlib.AbstractContextManager[None]:
+    original = model.Model.cancel
+
+    def cancel(self: model.Model, *task_ids: str) -> list[Any]:
+        running = [t for t in task_ids if self.task(t).status is operation.TaskStatus.RUNNING]
+        return original(self, *running)
+
+    return _replaced(model.Model, 'cancel', cancel)
+
+
+def _every_action_takes_the_machine_lock() -> contextlib.AbstractContextManager[None]:
+    return _replaced(agent, 'machine_lock', lambda parallel, group: agent.MACHINE_LOCK)
+
+
+def _aborted_counts_as_failed() -> contextlib.AbstractContextManager[None]:
+    status = operation.TaskStatus
+    order = (status.ERROR, status.FAILED, status.ABORTED, status.CANCELLED, status.COMPLETED)
+    return _replaced(operation, '_FINISHED_ORDER', order)
+
+
 @dataclasses.dataclass(frozen=True)
 class Mutant:
     """A broken variant of the reference: what it breaks, and how to apply it."""
@@ -160,6 +180,24 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant('no-param-defaults', 'J7', 'defaults are not inserted', _no_param_defaults),
     Mutant('stderr-under-stdout', 'J6', 'stderr is captured into stdout', _stderr_under_stdout),
     Mutant('actions-can-defer', 'C4', 'defer() on an action does not raise', _actions_can_defer),
+    Mutant(
+        'pending-tasks-not-cancelled',
+        'J13',
+        'cancel-task leaves a pending task to run',
+        _pending_tasks_not_cancelled,
+    ),
+    Mutant(
+        'every-action-takes-the-machine-lock',
+        'J14',
+        'parallel and execution-group are ignored',
+        _every_action_takes_the_machine_lock,
+    ),
+    Mutant(
+        'aborted-counts-as-failed',
+        'J15',
+        'an aborted task makes the operation fail',
+        _aborted_counts_as_failed,
+    ),
 )
 
 

@@ -95,6 +95,11 @@ def _units(case: scenario_.Scenario) -> tuple[scenario_.AppSpec, list[int]]:
 
 
 def _check_observable(case: scenario_.Scenario, app: str, numbers: list[int]) -> None:
+    if case.steps:
+        raise target.CannotObserve(
+            'a unit-test harness runs one event to its end: it has no queue of tasks, no '
+            'background operations, and nothing to cancel or abort'
+        )
     if case.expect.juju_run is not None:
         raise target.CannotObserve('a unit-test harness has no `juju run` output')
     ran = {f'{app}/{n}' for n in numbers}

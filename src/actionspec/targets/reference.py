@@ -2,29 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import contextlib
+import shutil
+from collections.abc import Callable, Iterator
 
-from .. import runtimes
-from ..juju import clock, model, operation, render, versions
+from ..charm import main
+from ..juju import clock, model, operation, process, render, versions
+from ..launch import scratch
+from ..suite import gates as gates_
 from ..suite import scenario as scenario_
 from ..suite import scripted, target
 
 
+@contextlib.contextmanager
+def hold_points() -> Iterator[gates_.Gates]:
+    """A scenario's hold points, removed afterwards."""
+    directory = scratch.scratch_dir('actionspec-gates-')
+    try:
+        yield gates_.Gates(directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def build_model(
-    case: scenario_.Scenario, juju_version: str, charm_for: Callable[[scenario_.AppSpec], Any]
+    case: scenario_.Scenario,
+    juju_version: str,
+    charm_for: Callable[[scenario_.AppSpec], process.CharmRuntime],
+    gates: gates_.Gates,
 ) -> model.Model:
-    """The scenario's model, with the charm `charm_for` gives each application."""
-    m = runtimes.Model(juju_version=juju_version, clock=clock.TickingClock())
+    """The scenario's model, with the charm `charm_for` gives each application, able to
+    wait at the scenario's hold points."""
+    m = model.Model(juju_version=juju_version, clock=clock.TickingClock())
     for app in case.apps:
         m.deploy(
             app.name,
-            charm_for(app),
+            gates_.HoldingRuntime(charm_for(app), gates),
             actions=app.actions,
             units=app.units,
             leader=app.leader,
             endpoints=app.endpoints,
             peers=app.peers,
+            to=app.machines,
         )
     for first, second in case.relations:
         m.relate(first, second)
@@ -38,8 +56,6 @@ def observe_model(
     m: model.Model, op: operation.Operation | None, notes: scripted.Notes
 ) -> target.Observation:
     """Everything a scenario can expect, read off a model after its run."""
-    profile = m.profile
-    captured = profile.captured_keys
     units = [u for app in m.applications.values() for u in app.units.values()]
     observed = target.Observation(
         trace={u.name: [] for u in units},
@@ -56,19 +72,24 @@ def observe_model(
             assert observed.relation_data is not None
             observed.relation_data[f'{app}:{endpoint}'] = bags
     if op is not None:
-        observed.operation_status = str(op.status)
-        observed.operation_units = [t.unit for t in op.tasks]
-        for task in op.tasks:
-            observed.tasks[task.unit] = target.TaskObservation(
-                status=str(task.status),
-                message=task.message,
-                results={k: v for k, v in task.results.items() if k not in captured},
-                logs=[log.message for log in task.logs],
-                stdout=str(task.results.get(profile.stdout_key, '')),
-                stderr=str(task.results.get(profile.stderr_key, '')),
-                return_code=task.return_code,
-            )
+        _observe_operation(observed, op)
     return observed
+
+
+def _observe_operation(observed: target.Observation, op: operation.Operation) -> None:
+    profile = op.profile
+    observed.operation_status = str(op.status)
+    observed.operation_units = [t.unit for t in op.tasks]
+    for task in op.tasks:
+        observed.tasks[task.unit] = target.TaskObservation(
+            status=str(task.status),
+            message=task.message,
+            results={k: v for k, v in task.results.items() if k not in profile.captured_keys},
+            logs=[log.message for log in task.logs],
+            stdout=str(task.results.get(profile.stdout_key, '')),
+            stderr=str(task.results.get(profile.stderr_key, '')),
+            return_code=task.return_code,
+        )
 
 
 class ReferenceTarget:
@@ -80,31 +101,108 @@ class ReferenceTarget:
 
     def observe(self, case: scenario_.Scenario, juju_version: str) -> target.Observation:
         notes = scripted.Notes()
-        m = build_model(
-            case,
-            juju_version,
-            lambda app: scripted.charm_type(case.behaviour.get(app.name, {}), notes),
-        )
-        return run_and_observe(case, m, notes)
+
+        def charm_for(app: scenario_.AppSpec) -> process.CharmRuntime:
+            charm = scripted.charm_type(case.behaviour.get(app.name, {}), notes)
+            return main.InProcessCharm(charm, app.meta())
+
+        with hold_points() as gates:
+            m = build_model(case, juju_version, charm_for, gates)
+            return run_and_observe(case, m, notes, gates)
 
     def __repr__(self) -> str:
         return 'ReferenceTarget()'
 
 
 def run_and_observe(
-    case: scenario_.Scenario, m: model.Model, notes: scripted.Notes
+    case: scenario_.Scenario, m: model.Model, notes: scripted.Notes, gates: gates_.Gates
 ) -> target.Observation:
-    """Run the scenario's `juju run` on a built model and observe everything."""
+    """Run the scenario's `juju run` (or its steps) on a built model, and observe it all."""
+    if case.steps:
+        return _run_steps(case, m, notes, gates)
     run = case.run
     fmt = case.expect.juju_run.format if case.expect.juju_run is not None else 'plain'
-    try:
-        op = m.run(*run.targets, action=run.action, params=run.params)
-    except model.RunError as e:
-        observed = observe_model(m, None, notes)
-        observed.error = str(e)
-        observed.juju_run = ('', e.exit_code)
-        return observed
-    observed = observe_model(m, op, notes)
-    out = render.cli_output(op, fmt)
-    observed.juju_run = (out.stdout, out.exit_code)
+    shown = _juju_run(m, run, fmt)
+    observed = observe_model(m, shown.operation, notes)
+    observed.error, observed.juju_run = shown.error, shown.output
     return observed
+
+
+class _Shown:
+    """One `juju run` as the administrator saw it: its output, and what it refers to."""
+
+    def __init__(
+        self,
+        output: target.CommandOutput,
+        operation: operation.Operation | None = None,
+        error: str | None = None,
+    ) -> None:
+        self.output = output
+        self.operation = operation
+        self.error = error
+
+
+def _juju_run(m: model.Model, run: scenario_.Invocation, fmt: str) -> _Shown:
+    """`juju run` as the CLI does it: queue, then wait (or not), then print."""
+    try:
+        op = m.enqueue(*run.targets, action=run.action, params=run.params)
+    except model.RunError as e:
+        return _Shown(target.CommandOutput('', e.stderr, e.exit_code), e.operation, str(e))
+    if run.background:
+        out = render.background_output(op)
+    else:
+        wait = run.wait if run.wait is not None else m.profile.default_wait
+        out = render.cli_output(m.wait(op.id, wait), fmt)
+    shown = target.CommandOutput(out.stdout, out.stderr, out.exit_code)
+    return _Shown(shown, m.operation(op.id))
+
+
+def _run_steps(
+    case: scenario_.Scenario, m: model.Model, notes: scripted.Notes, gates: gates_.Gates
+) -> target.Observation:
+    """Carry out a scenario's steps; what each run printed, and what each look saw."""
+    wanted = case.expect.runs or ()
+    shown: list[_Shown] = []
+    looks: dict[str, list[dict[str, str]]] = {}
+    try:
+        for step in case.steps:
+            if step.kind == 'run':
+                expected = wanted[len(shown)].juju_run if len(shown) < len(wanted) else None
+                shown.append(_juju_run(m, step.arg, expected.format if expected else 'plain'))
+            elif step.kind == 'release':
+                gates.release(step.arg)
+            elif step.kind == 'cancel':
+                number, unit = step.arg
+                op = shown[number - 1].operation
+                if op is not None:
+                    m.cancel(op.task(unit).id)
+            elif step.kind == 'pass':
+                m.clock.sleep(step.arg)
+            elif step.kind == 'look':
+                looks[step.arg] = [_statuses(m, s.operation) for s in shown]
+            m.advance()
+        observed = observe_model(m, None, notes)
+        observed.looks = looks
+        observed.runs = []
+        for run in shown:
+            seen = target.Observation(error=run.error, juju_run=run.output)
+            if run.operation is not None:
+                _observe_operation(seen, m.operation(run.operation.id))
+            observed.runs.append(seen)
+        return observed
+    finally:
+        _end_held(m, shown)
+
+
+def _statuses(m: model.Model, op: operation.Operation | None) -> dict[str, str]:
+    if op is None:
+        return {}
+    return {t.unit: str(t.status) for t in m.operation(op.id).tasks}
+
+
+def _end_held(m: model.Model, shown: list[_Shown]) -> None:
+    """Abort whatever still runs, so no dispatch outlives its scenario."""
+    for run in shown:
+        if run.operation is not None:
+            m.cancel(*(t.id for t in m.operation(run.operation.id).tasks))
+    m.advance()
