@@ -135,6 +135,8 @@ def test_charm_path_target_runs_another_framework(cases: list[scenario.Scenario]
         'logs/in-order',
         'fail-semantics/last-fail-wins',
         'fail-semantics/non-zero-exit',
+        'lifecycle/queued-behind-a-running-task',  # its `hold` step keeps the contract
+        'lifecycle/abort-running',  # killed with SIGKILL, it keeps what it set and logged
     ):
         result = runner.run_one(by_id[case_id], mini, '3.6')
         assert result.outcome is runner.Outcome.PASSED, (

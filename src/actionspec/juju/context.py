@@ -116,7 +116,12 @@ class UnitContext:
             results_.merge(action.results, path, value)
 
     def action_log(self, message: str) -> None:
+        """Store the message; past the controller's limit it is dropped without a word
+        (state/action.go `Log`: "exceeded 1000 log messages, action may be stuck")."""
         action = self._running_action('action-log')
+        limit = self.model.profile.log_limit
+        if limit is not None and len(action.logs) > limit:
+            return
         action.logs.append(LogEntry(self.model.now(), message))
 
     def action_fail(self, message: str | None = None) -> None:

@@ -41,6 +41,10 @@ class JujuProfile:
     # J9: operations and tasks share one sequence, from 1 (3.x) or from 0 (4.0,
     # domain/operation/state/start.go).
     first_id: int = 1
+    # J3: `action-log` messages past this many are dropped silently; the check is made
+    # before storing, so one more is kept (3.x state/action.go `Log`). None: no limit
+    # (4.0 keeps logs elsewhere).
+    log_limit: int | None = 1000
     # J17: how long `juju run` waits without `--wait`, in seconds (3.x common.go: 60 s);
     # None: until done (2.9's `run-action --wait`).
     default_wait: float | None = 60.0
@@ -111,6 +115,7 @@ JUJU_4_0 = dataclasses.replace(
     additional_properties_default=False,
     params_checked_by_agent=True,
     unknown_action_refused_by_api=True,
+    log_limit=None,
 )
 
 PROFILES: dict[str, JujuProfile] = {p.version: p for p in (JUJU_2_9, JUJU_3_6, JUJU_4_0)}

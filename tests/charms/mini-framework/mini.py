@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +35,28 @@ def run(*argv: str) -> None:
     subprocess.run(argv, check=True, capture_output=True, text=True)
 
 
+def save_notes() -> None:
+    with open(os.path.join(charm_dir, 'actionspec-notes.jsonl'), 'a') as f:
+        f.write(json.dumps(notes) + '\n')
+    for part in notes.values():
+        part.clear()
+
+
+def hold(name: str) -> None:
+    """Wait at a hold point until the scenario releases it (the process may be killed)."""
+    gates = os.environ['ACTIONSPEC_GATES']
+    released = os.path.join(gates, f'{name}.released')
+    if os.path.exists(released):
+        return
+    save_notes()
+    marker = os.path.join(gates, 'held', os.environ['JUJU_CONTEXT_ID'].replace('/', '-'))
+    with open(marker, 'w') as f:
+        f.write(name)
+    while not os.path.exists(released):
+        time.sleep(0.001)
+    os.remove(marker)
+
+
 code = 0
 if steps is not None:
     notes['trace'][unit] = [event]
@@ -49,10 +72,11 @@ if steps is not None:
             sys.stdout.write(arg)
         elif kind == 'stderr':
             sys.stderr.write(arg)
+        elif kind == 'hold':
+            hold(arg)
         elif kind == 'exit':
             code = arg
             break
 
-with open(os.path.join(charm_dir, 'actionspec-notes.jsonl'), 'a') as f:
-    f.write(json.dumps(notes) + '\n')
+save_notes()
 sys.exit(code)
