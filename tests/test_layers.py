@@ -19,7 +19,7 @@ PACKAGE = pathlib.Path(__file__).parents[1] / 'src' / 'actionspec'
 LAYERS: tuple[tuple[str, ...], ...] = (
     ('errors', 'trace', 'charmmeta', 'environment', 'files', 'version', 'yamldata'),  # leaves
     ('juju',),  # the controller
-    ('charm', 'hooktools'),  # the charm side; hook tools for real processes
+    ('charm', 'hooktools', 'jujucli'),  # the charm side; hook tools; Juju's action commands
     ('launch',),  # processes: charm directories, the zygote, scratch space
     ('runtimes', 'examples'),  # the model users deploy charm classes into
     ('suite',),  # scenarios, loader, comparison, runner, scripted charms

@@ -12,10 +12,9 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import yaml
-
 from . import bench, examples, files, reports, runtimes, session, targets, version
 from .juju import clock, model, render, versions
+from .jujucli import commands
 from .launch import charmdir
 from .reports import matrix, terminal
 from .suite import fuzz, runner, target
@@ -194,44 +193,64 @@ def _show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _juju_run(args: argparse.Namespace) -> int:
-    """Run a charm directory's action on units, as `juju run` would, and print its output."""
-    units: list[str] = []
-    action = ''
-    params: dict[str, Any] = {}
-    for word in args.words:
-        if not action and model.UNIT_NAME.match(word):
-            units.append(word)
-        elif not action:
-            action = word
+def _juju(args: argparse.Namespace) -> int:
+    """Juju's action commands against a charm directory deployed into a fresh model: each
+    command line separated by a `;` word runs in turn, as the `juju` client runs it."""
+    lines: list[list[str]] = [[]]
+    for word in args.command:
+        if word == ';':
+            lines.append([])
         else:
-            key, sep, value = word.partition('=')
-            if not sep:
-                raise UsageError(f'argument "{word}" must be of the form key.key.key...=value')
-            node = params
-            *parents, last = key.split('.')
-            for part in parents:
-                node = node.setdefault(part, {})
-            try:
-                node[last] = value if args.string_args else yaml.safe_load(value)
-            except yaml.YAMLError as e:
-                raise UsageError(f'{word}: {e}') from None
-    numbers = [int(u.split('/')[1]) for u in units if not u.endswith('/leader')]
-    count = args.units or max([*numbers, 0]) + 1
+            lines[-1].append(word)
+    lines = [line for line in lines if line]
+    if not lines:
+        raise UsageError('juju: name a command (run, show-task, show-operation, operations, ...)')
+    charm = pathlib.Path(args.charm)
     m = runtimes.Model(juju_version=args.juju_version)
+    numbers = [
+        int(word.split('/')[1])
+        for line in lines
+        for word in line
+        if model.UNIT_NAME.match(word) and not word.endswith('/leader')
+    ]
     try:
-        charmdir.deploy_charm_dir(m, pathlib.Path(args.charm), units=count, leader=args.leader)
+        charmdir.deploy_charm_dir(
+            m, charm, units=args.units or max([*numbers, 0]) + 1, leader=args.leader
+        )
     except ValueError as e:
         raise UsageError(str(e)) from None
-    try:
-        op = m.run(*units, action=action, params=params)
-    except model.RunError as e:
-        sys.stderr.write(e.stderr)
-        return e.exit_code
-    out = render.cli_output(op, args.format)
-    sys.stderr.write(out.stderr)
-    sys.stdout.write(out.stdout)
-    return out.exit_code
+    code = EXIT_OK
+    for line in lines:
+        out = commands.call(m, line)
+        sys.stderr.write(out.stderr)
+        sys.stderr.flush()
+        sys.stdout.write(out.stdout)
+        sys.stdout.flush()
+        code = out.exit_code
+        m.advance()  # the unit agents work between one command and the next
+    return code
+
+
+def _juju_run(args: argparse.Namespace) -> int:
+    """The older spelling: `actionspec juju-run CHARM_DIR UNIT... ACTION ...`."""
+    args.command = ['run', *args.words]
+    if args.format:
+        args.command += ['--format', args.format]
+    if args.string_args:
+        args.command.append('--string-args')
+    return _juju(args)
+
+
+def _charm_options(parser: argparse.ArgumentParser, *, with_charm: bool = True) -> None:
+    if with_charm:
+        parser.add_argument(
+            '--charm', default='.', metavar='DIR', help='the charm directory (default: here)'
+        )
+    parser.add_argument(
+        '--units', type=int, metavar='N', help='units to deploy (default: enough for those named)'
+    )
+    parser.add_argument('--leader', type=int, default=0, metavar='N')
+    parser.add_argument('--juju-version', default=versions.DEFAULT_VERSION, metavar='V')
 
 
 def _matrix(args: argparse.Namespace) -> int:
@@ -448,19 +467,27 @@ def parser() -> argparse.ArgumentParser:
     _suite_options(show)
     show.set_defaults(func=_show)
 
+    juju = sub.add_parser(
+        'juju',
+        help="Juju's action commands (run, show-task, operations, ...) on a charm directory",
+        description=(
+            "Run Juju's action commands, as the juju client does, against a charm directory "
+            'deployed into a fresh model. Separate several command lines with a ";" word '
+            '(quoted for the shell): they run in turn against the same model.'
+        ),
+    )
+    _charm_options(juju)
+    juju.add_argument('command', nargs=argparse.REMAINDER, metavar='COMMAND [ARGS...]')
+    juju.set_defaults(func=_juju)
+
     jr = sub.add_parser(
-        'juju-run',
-        help="run a charm directory's action on units, as `juju run` does, and print the output",
+        'juju-run', help='the older spelling of `actionspec juju --charm DIR run ...`'
     )
     jr.add_argument('charm', metavar='CHARM_DIR')
     jr.add_argument('words', nargs='+', metavar='UNIT... ACTION [key=value ...]')
-    jr.add_argument('--format', choices=render.FORMATS, default='plain')
-    jr.add_argument(
-        '--units', type=int, metavar='N', help='units to deploy (default: enough for those named)'
-    )
-    jr.add_argument('--leader', type=int, default=0, metavar='N')
-    jr.add_argument('--juju-version', default=versions.DEFAULT_VERSION, metavar='V')
+    jr.add_argument('--format', choices=render.FORMATS)
     jr.add_argument('--string-args', action='store_true', help='take values as strings, not YAML')
+    _charm_options(jr, with_charm=False)
     jr.set_defaults(func=_juju_run)
 
     mx = sub.add_parser(

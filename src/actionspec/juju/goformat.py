@@ -177,10 +177,22 @@ def _go_float(value: float) -> str:
     return repr(value) if not value.is_integer() else str(int(value))
 
 
+class Struct(dict[str, Any]):
+    """A Go struct: yaml.v2 and encoding/json write its fields in the order declared,
+    not sorted as a map's keys are. Build it with the fields in that order, leaving out
+    those `omitempty` drops."""
+
+
+def _ordered_keys(value: Mapping[Any, Any]) -> list[str]:
+    if isinstance(value, Struct):
+        return list(value)
+    return sorted_keys({str(k): None for k in value})
+
+
 def _events(value: Any) -> Iterator[yaml.Event]:
     if isinstance(value, Mapping):
         yield yaml.MappingStartEvent(None, None, True, flow_style=False)
-        for key in sorted_keys({str(k): None for k in value}):
+        for key in _ordered_keys(value):
             yield _scalar(key)
             yield from _events(value[key])
         yield yaml.MappingEndEvent()
@@ -237,7 +249,8 @@ def _json_string(text: str) -> str:
 def json_marshal(value: Any) -> str:
     """`json.Marshal(value)`: compact, map keys sorted, HTML characters escaped."""
     if isinstance(value, Mapping):
-        items = (f'{_json_string(str(k))}:{json_marshal(value[k])}' for k in sorted(value))
+        keys = list(value) if isinstance(value, Struct) else sorted(value)
+        items = (f'{_json_string(str(k))}:{json_marshal(value[k])}' for k in keys)
         return '{' + ','.join(items) + '}'
     if isinstance(value, Sequence) and not isinstance(value, str):
         return '[' + ','.join(json_marshal(v) for v in value) + ']'

@@ -17,7 +17,7 @@ import re
 import shlex
 import threading
 import uuid as uuid_
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import charmmeta, environment
@@ -636,21 +636,30 @@ class Model:
         never released) is a RuntimeError rather than a hang.
         """
         record = self._operations[operation_id]
+        self._wait_until(lambda: record.done, timeout, f'operation {operation_id}')
+        return self._snapshot(record)
+
+    def wait_task(self, task_id: str, timeout: float | None = None) -> operation_.Task:
+        """`wait` for one task (`juju show-task --wait`)."""
+        record = self._tasks[task_id]
+        self._wait_until(lambda: not record.status.active, timeout, f'task {task_id}')
+        return record.snapshot()
+
+    def _wait_until(self, done: Callable[[], bool], timeout: float | None, what: str) -> None:
         deadline = (
             None if timeout is None else self.clock.now() + datetime.timedelta(seconds=timeout)
         )
         while True:
             self.advance()
-            if record.done:
-                return self._snapshot(record)
+            if done():
+                return
             if deadline is None:
                 raise RuntimeError(
-                    f'operation {operation_id} cannot finish: its tasks are held '
-                    'by dispatches that wait to be released'
+                    f'{what} cannot finish: it waits for dispatches that wait to be released'
                 )
             remaining = (deadline - self.clock.now()).total_seconds()
             if remaining <= 0:
-                return self._snapshot(record)
+                return
             self.clock.sleep(min(remaining, POLL_SECONDS))
 
     def _start_ready(self) -> bool:

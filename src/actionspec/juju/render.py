@@ -97,13 +97,18 @@ def _plain(op: operation.Operation) -> str:
             entry['status'] = str(task.status)
             info[task.unit] = entry
         return goformat.yaml_v2(info)
-    task = op.tasks[0]
+    return plain_task(op.tasks[0], op.profile)
+
+
+def plain_task(task: operation.Task, profile: versions.JujuProfile) -> str:
+    """One task in the plain format (`juju run` on one unit, `juju show-task`): the
+    failure first, the results without the captured keys, then the output."""
     out = []
     if task.status == 'failed':
         out.append(f'Action id {task.id} failed: {task.message or "<nil>"}\n')
-    out.append(_plain_output(task, op.profile) + '\n')
-    results = _cleaned_results(task.results, op.profile)
-    for key in (op.profile.stdout_key, op.profile.stderr_key):
+    out.append(_plain_output(task, profile) + '\n')
+    results = _cleaned_results(task.results, profile)
+    for key in (profile.stdout_key, profile.stderr_key):
         text = results.get(key, '')
         if text:
             out.append(text.strip('\n') + '\n')

@@ -1,0 +1,218 @@
+"""Command-line flags as the juju client parses them (github.com/juju/gnuflag).
+
+Juju's commands allow flags anywhere among the arguments (`CommandBase.AllowInterspersedFlags`);
+`--` ends the flags; a long flag takes its value as `--name=value` or as the next word,
+except a boolean, which never takes the next word; a single dash groups one-letter flags.
+Errors read as gnuflag writes them, with Juju's word "option" for a flag.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+
+class FlagError(ValueError):
+    """The arguments do not parse; the text is gnuflag's (the command exits 2)."""
+
+
+class HelpRequested(Exception):  # noqa: N818 - a request, not an error
+    """`-h` or `--help` was given: print the command's help and exit 0."""
+
+
+_DURATION_PART = re.compile(r'(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)')
+_UNIT_SECONDS = {
+    'ns': 1e-9,
+    'us': 1e-6,
+    'µs': 1e-6,
+    'μs': 1e-6,
+    'ms': 1e-3,
+    's': 1.0,
+    'm': 60.0,
+    'h': 3600.0,
+}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a Go duration (`time.ParseDuration`: `90s`, `1h30m`, `-1s`, `0`)."""
+    body = text
+    sign = 1.0
+    if body[:1] in '+-':
+        sign = -1.0 if body[0] == '-' else 1.0
+        body = body[1:]
+    if body == '0':
+        return 0.0
+    seconds = 0.0
+    position = 0
+    while position < len(body):
+        match = _DURATION_PART.match(body, position)
+        if not match:
+            break
+        seconds += float(match[1]) * _UNIT_SECONDS[match[2]]
+        position = match.end()
+    if not body or position != len(body):
+        if body and all(c.isdigit() or c == '.' for c in body):
+            raise ValueError(f'time: missing unit in duration "{text}"')
+        raise ValueError(f'time: invalid duration "{text}"')
+    return sign * seconds
+
+
+def format_duration(seconds: float) -> str:
+    """A duration as Go prints it (`time.Duration.String`): `1m0s`, `-1s`, `0s`."""
+    if seconds == 0:
+        return '0s'
+    sign = '-' if seconds < 0 else ''
+    total = abs(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f'{secs:g}s'
+    if hours or minutes:
+        text = f'{int(minutes)}m{text}'
+    if hours:
+        text = f'{int(hours)}h{text}'
+    return sign + text
+
+
+@dataclasses.dataclass(frozen=True)
+class Flag:
+    """One flag: its names (long first), its kind, default and help text."""
+
+    names: tuple[str, ...]
+    # 'bool', 'string', 'duration', 'uint', 'strings' (comma separated), 'choice' (one of
+    # `choices`, as `--format`), 'file' (a path, read when the command runs), 'wait'
+    # (2.9's `--wait[=duration]`)
+    kind: str
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+    # How an unknown choice is refused (juju/cmd `Output`: `unknown format "xml"`).
+    refuse: Callable[[str], str] | None = None
+
+    @property
+    def key(self) -> str:
+        return self.names[0]
+
+    def value(self, text: str, shown: str) -> Any:
+        """The flag's value from `text`, or FlagError with gnuflag's wording."""
+        try:
+            return self._convert(text)
+        except ValueError as e:
+            raise FlagError(f'invalid value "{text}" for option {shown}: {e}') from None
+
+    def _convert(self, text: str) -> Any:
+        if self.kind == 'bool':
+            if text not in _BOOLS:
+                raise ValueError(f'strconv.ParseBool: parsing "{text}": invalid syntax')
+            return _BOOLS[text]
+        if self.kind in ('duration', 'wait'):
+            return parse_duration(text)
+        if self.kind == 'uint':
+            if not text.isdigit():
+                raise ValueError(f'strconv.ParseUint: parsing "{text}": invalid syntax')
+            return int(text)
+        if self.kind == 'strings':
+            return text.split(',')
+        if self.choices and text not in self.choices:
+            raise ValueError(self.refuse(text) if self.refuse else f'unknown value "{text}"')
+        return text
+
+
+# strconv.ParseBool's spellings.
+_BOOLS = {
+    **dict.fromkeys(('1', 't', 'T', 'true', 'TRUE', 'True'), True),
+    **dict.fromkeys(('0', 'f', 'F', 'false', 'FALSE', 'False'), False),
+}
+
+
+def parse(flags: Sequence[Flag], argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+    """The flags' values (by their first name) and the positional arguments, in order."""
+    by_name = {name: flag for flag in flags for name in flag.names}
+    values: dict[str, Any] = {flag.key: flag.default for flag in flags}
+    given: set[str] = set()
+    positional: list[str] = []
+    words = list(argv)
+    while words:
+        word = words.pop(0)
+        if word == '--':
+            positional.extend(words)
+            break
+        if len(word) < 2 or word[0] != '-':
+            positional.append(word)
+            continue
+        if word.startswith('--'):
+            name, has_value, text = word[2:].partition('=')
+            if not name or name.startswith('-') or '=' in name:
+                raise FlagError(f'empty option in argument "{word}"')
+            _one(by_name, name, f'--{name}', bool(has_value), text, words, values, given)
+        else:
+            letters = word[1:]
+            for n, letter in enumerate(letters):
+                rest = letters[n + 1 :]
+                flag = by_name.get(letter)
+                if flag is not None and flag.kind != 'bool' and rest:
+                    _set(values, given, flag, flag.value(rest.removeprefix('='), f'-{letter}'))
+                    break
+                _one(by_name, letter, f'-{letter}', False, '', words, values, given)
+    return values, positional
+
+
+def _one(
+    by_name: Mapping[str, Flag],
+    name: str,
+    shown: str,
+    has_value: bool,
+    text: str,
+    words: list[str],
+    values: dict[str, Any],
+    given: set[str],
+) -> None:
+    if name in ('h', 'help'):
+        raise HelpRequested
+    flag = by_name.get(name)
+    if flag is None:
+        raise FlagError(f'option provided but not defined: {shown}')
+    if flag.kind == 'bool':
+        _set(values, given, flag, flag.value(text, shown) if has_value else True)
+        return
+    if flag.kind == 'wait':  # 2.9's --wait: alone it waits forever, and takes no word
+        _set(values, given, flag, flag.value(text, shown) if has_value else 'forever')
+        return
+    if not has_value:
+        if not words:
+            raise FlagError(f'option needs an argument: {shown}')
+        text = words.pop(0)
+    _set(values, given, flag, flag.value(text, shown))
+
+
+def _set(values: dict[str, Any], given: set[str], flag: Flag, value: Any) -> None:
+    values[flag.key] = value
+    given.add(flag.key)
+
+
+def defaults_text(flags: Sequence[Flag]) -> str:
+    """The flags as gnuflag's PrintDefaults lists them: names, default, help, sorted."""
+    lines = []
+    for flag in sorted(flags, key=lambda f: max(f.names, key=len)):
+        names = ', '.join(('-' if len(n) == 1 else '--') + n for n in sorted(flag.names, key=len))
+        # gnuflag quotes a plain string's default, one space off; any other value's
+        # String() stands two spaces off.
+        if flag.kind == 'string':
+            lines.append(f'{names} (= "{flag.default}")')
+        else:
+            lines.append(f'{names}  (= {_default_text(flag)})')
+        lines.append(f'    {flag.help}')
+    return '\n'.join(lines)
+
+
+def _default_text(flag: Flag) -> str:
+    if flag.kind == 'bool':
+        return 'true' if flag.default else 'false'
+    if flag.kind == 'duration':
+        return format_duration(flag.default)
+    if flag.kind == 'wait':
+        return 'false'
+    if flag.kind == 'strings':
+        return ','.join(flag.default or ())
+    return str(flag.default)
