@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from actionspec.hooktools import client, server
+from actionspec.hooktools import client, commands, server
 from actionspec.juju import context
 from actionspec.launch import charmdir, scratch
 
@@ -211,3 +211,22 @@ def test_the_agent_serves_calls_after_one_that_never_finishes(agent, monkeypatch
         stuck.connect(agent.address)
         stuck.sendall(b'5:ctx-1,')  # and never more
         assert _call(agent, _context(), 'is-leader', '--format=json') == (0, 'true\n', '')
+
+
+@pytest.mark.parametrize('version', ['2.9', '3.6', '4.0'])
+@pytest.mark.parametrize('tool', ['action-get', 'action-set', 'action-log', 'action-fail'])
+def test_action_tools_answer_help_on_stdout_with_exit_0(tool: str, version: str) -> None:
+    m = make_model(juju_version=version)
+    unit = m.unit('db/0')
+    ctx = context.UnitContext(m, unit, context.ActionState('do', '1', {}))
+    result = commands.run(tool, ['--help'], None, ctx)
+    assert (result.stderr, result.code) == ('', 0)
+    assert result.stdout.startswith(f'Usage: {tool}')
+    summary = result.stdout.split('Summary:\n')[1].split('\n')[0]
+    assert summary[0].isupper() == (version == '4.0')  # 4.0 capitalises its summaries
+    assert ('reserved for internal use' in result.stdout) == (
+        tool == 'action-set' and version != '2.9'
+    )
+    # After `--` it is an argument like any other.
+    assert commands.run('action-log', ['--', '--help'], None, ctx).code == 0
+    assert ctx.action is not None and ctx.action.logs[-1].message == '--help'

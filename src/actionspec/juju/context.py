@@ -58,6 +58,7 @@ class HookTools(Protocol):
     def relation_set(self, relation_id: int, data: Mapping[str, str], *, app: bool) -> None: ...
     def status_set(self, status: str, message: str = '', *, app: bool = False) -> None: ...
     def juju_log(self, message: str, level: str = 'INFO') -> None: ...
+    def juju_version(self) -> str: ...
 
 
 class LogEntry(NamedTuple):
@@ -133,6 +134,10 @@ class UnitContext:
 
     def is_leader(self) -> bool:
         return self.unit.application.leader == self.unit.name
+
+    def juju_version(self) -> str:
+        """The Juju version whose hook tools these are (their help differs)."""
+        return self.model.profile.version
 
     def status_set(self, status: str, message: str = '', *, app: bool = False) -> None:
         valid = ('maintenance', 'blocked', 'waiting', 'active')
