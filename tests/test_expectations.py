@@ -198,6 +198,7 @@ EVERYTHING = scenario.Expectation.from_data(
         'runs': [
             {'operation': {'status': 'cancelled'}, 'tasks': {'db/0': {'status': 'cancelled'}}}
         ],
+        'commands': [{'stdout': 'Task 2 running\n\n', 'stderr-includes': ['x'], 'exit-code': 0}],
         'looks': {'held': [{'db/0': 'running'}]},
     }
 )
@@ -217,6 +218,7 @@ NOTHING_ALIKE = target.Observation(
     relation_data={'db:r': {}},
     juju_run=target.CommandOutput('nothing', '', 1),
     runs=[target.Observation(operation_status='completed')],
+    commands=[target.CommandOutput('', 'ERROR no\n', 1)],
     looks={'held': [{'db/0': 'pending'}]},
 )
 

@@ -23,9 +23,9 @@ REPOSITORIES = {'juju/juju', 'canonical/operator', 'juju/charm', 'juju/gojsonsch
 
 
 # -- content ---------------------------------------------------------------------------------
-def test_the_file_states_c1_to_c9_and_j1_to_j17_in_order_each_on_its_side() -> None:
+def test_the_file_states_c1_to_c9_and_j1_to_j18_in_order_each_on_its_side() -> None:
     known = rules.bundled()
-    assert list(known) == [f'C{n}' for n in range(1, 10)] + [f'J{n}' for n in range(1, 18)]
+    assert list(known) == [f'C{n}' for n in range(1, 10)] + [f'J{n}' for n in range(1, 19)]
     for rule in known.values():
         side = scenario.Side.CHARM if rule.id[0] == 'C' else scenario.Side.CONTROLLER
         assert rule.side is side, rule.id

@@ -701,11 +701,7 @@ def _operations(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
             )
     rows = [['ID', 'Status', 'Started', 'Finished', 'Task IDs', 'Summary']]
     for op in page:
-        ids = [
-            t.id
-            for t in op.tasks
-            if t.status is not operation.TaskStatus.ERROR or t.timing.started
-        ]
+        ids = [t.id for t in op.tasks]
         shown = ','.join(ids[:5]) + ('...' if len(ids) > 5 else '')
         timing = op.timing
         rows.append(

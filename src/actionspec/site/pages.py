@@ -44,6 +44,7 @@ AREA_TITLES = {
     'environment': 'Environment',
     'juju-run': '`juju run` output',
     'lifecycle': 'Operation lifecycle',
+    'juju-commands': 'Juju action commands',
 }
 _MARK = {
     'passed': 'passes',
@@ -173,7 +174,7 @@ def rule_table(known: Mapping[str, rules.Rule], cases: Sequence[scenario.Scenari
         '## Rules',
         '',
         'The rules of the model, as `conformance/rules.yaml` states them: C1-C9 for the '
-        'charm framework, J1-J17 for Juju. Each scenario names the rules it checks.',
+        'charm framework, J1-J18 for Juju. Each scenario names the rules it checks.',
         '',
         '| rule | side | statement | sources | checked by |',
         '|---|---|---|---|---|',

@@ -289,6 +289,28 @@ def check_runs(expect: scenario.Expectation, seen: target.Observation) -> list[M
     return found
 
 
+def check_commands(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
+    """`expect.commands`: what each `juju` step printed and its exit status."""
+    if expect.commands is None:
+        return []
+    if seen.commands is None:
+        data = scenario.to_data(expect.commands)
+        return [Mismatch('expect.commands', data, None, '  this target does not report it')]
+    found = []
+    for n, want in enumerate(expect.commands):
+        field = f'expect.commands[{n}]'
+        got = seen.commands[n] if n < len(seen.commands) else target.CommandOutput('', '', -1)
+        if want.stdout is not None:
+            found += _differs(f'{field}.stdout', want.stdout, got.stdout)
+        found += _includes(f'{field}.stdout-includes', want.stdout_includes, got.stdout)
+        if want.stderr is not None:
+            found += _differs(f'{field}.stderr', want.stderr, got.stderr)
+        found += _includes(f'{field}.stderr-includes', want.stderr_includes, got.stderr)
+        if want.exit_code is not None:
+            found += _differs(f'{field}.exit-code', want.exit_code, got.exit_code)
+    return found
+
+
 def check_looks(expect: scenario.Expectation, seen: target.Observation) -> list[Mismatch]:
     """`expect.looks`: every task's status at each `look` step, run by run."""
     if expect.looks is None:
@@ -317,6 +339,7 @@ CHECKS: tuple[Check, ...] = (
     check_relation_data,
     check_juju_run,
     check_runs,
+    check_commands,
     check_looks,
 )
 """Every check, in the order of the scenario format (and so of a report's mismatches)."""

@@ -93,7 +93,7 @@ def _check_steps(data: Mapping[str, Any], units: set[str], fail: Any) -> None:
     `expect.runs` and `expect.looks` to the runs and looks there are."""
     expect = data['expect']
     if 'steps' not in data:
-        for key in ('runs', 'looks'):
+        for key in ('runs', 'looks', 'commands'):
             if key in expect:
                 fail(f'expect.{key}', f'`expect.{key}` needs `steps`')
         return
@@ -125,8 +125,16 @@ def _check_steps(data: Mapping[str, Any], units: set[str], fail: Any) -> None:
             if arg in looks:
                 fail(field, f'the label {arg!r} is used twice')
             looks.add(arg)
+    if not runs:
+        fail('steps', 'the steps need at least one `run`')
     if len(expect.get('runs', ())) > len(runs):
         fail('expect.runs', f'{len(expect["runs"])} runs expected, the steps make {len(runs)}')
+    said = sum(1 for step in data['steps'] if 'juju' in step)
+    if len(expect.get('commands', ())) > said:
+        fail(
+            'expect.commands',
+            f'{len(expect["commands"])} commands expected, the steps give {said}',
+        )
     for label in expect.get('looks', {}):
         if label not in looks:
             fail(f'expect.looks.{label}', f'no step looks under {label!r}')
@@ -245,6 +253,8 @@ def _model_step(data: Mapping[str, Any]) -> scenario.ModelStep:
         return scenario.ModelStep(kind, _invocation(arg))
     if kind == 'cancel':
         return scenario.ModelStep(kind, (arg['run'], arg['unit']))
+    if kind == 'juju':
+        return scenario.ModelStep(kind, tuple(arg))
     return scenario.ModelStep(kind, arg)
 
 

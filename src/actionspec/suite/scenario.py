@@ -134,8 +134,9 @@ class Invocation:
 
 
 # What a scenario's `steps` can do besides `run`: release a charm held by its `hold`
-# step, cancel a task (`juju cancel-task`), let time pass, or look at every task.
-MODEL_STEP_KINDS = ('run', 'release', 'cancel', 'pass', 'look')
+# step, cancel a task (`juju cancel-task`), let time pass, look at every task, or run any
+# `juju` command line and keep what it printed.
+MODEL_STEP_KINDS = ('run', 'release', 'cancel', 'pass', 'look', 'juju')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,7 +144,8 @@ class ModelStep:
     """One step of a scenario's `steps`: `kind` is one of MODEL_STEP_KINDS.
 
     `arg` is an Invocation (run), a hold point's name (release), `(run number, unit)`
-    with runs counted from 1 (cancel), seconds (pass) or a label (look).
+    with runs counted from 1 (cancel), seconds (pass), a label (look) or the words after
+    `juju` (juju).
     """
 
     kind: str
@@ -310,6 +312,26 @@ class JujuRunExpectation(_Part):
 
 
 @dataclasses.dataclass(frozen=True)
+class CommandExpectation(_Part):
+    """`expect.commands[<n>]`: what the n-th `juju` step printed and how it exited."""
+
+    stdout: str | None = _expected()
+    """Its standard output, exactly."""
+
+    stdout_includes: tuple[str, ...] | None = _expected(_tuple)
+    """Pieces its standard output must contain, each anywhere."""
+
+    stderr: str | None = _expected()
+    """Its standard error, exactly."""
+
+    stderr_includes: tuple[str, ...] | None = _expected(_tuple)
+    """Pieces its standard error must contain, each anywhere."""
+
+    exit_code: int | None = _expected()
+    """Its exit status: 2 for arguments Juju refuses, 1 for a command that fails."""
+
+
+@dataclasses.dataclass(frozen=True)
 class Expectation(_Part):
     """Everything a scenario's `expect` says must be observed. Only what is set is
     checked; a part that is None is not expected at all."""
@@ -357,6 +379,11 @@ class Expectation(_Part):
     runs: tuple[Expectation, ...] | None = _expected(lambda runs: tuple(map(_run, runs)))
     """With `steps`: per `run` step, in order, what its operation must show (its `error`,
     `operation`, `tasks` and `juju-run`), as they stand when the steps are done."""
+
+    commands: tuple[CommandExpectation, ...] | None = _expected(
+        lambda commands: tuple(map(CommandExpectation.from_data, commands))
+    )
+    """With `steps`: per `juju` step, in order, what the command printed (J18)."""
 
     looks: Mapping[str, tuple[Mapping[str, str], ...]] | None = _expected(
         lambda looks: {label: tuple(runs) for label, runs in looks.items()}

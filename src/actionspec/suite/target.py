@@ -57,8 +57,9 @@ class Observation:
     relation_data: dict[str, dict[str, dict[str, str]]] | None = None
     juju_run: CommandOutput | None = None  # `juju run`, stdout in the expected format
     # With `steps`: per run, what its operation showed at the end (error, operation,
-    # tasks, juju_run), and per look, each run's task statuses then.
+    # tasks, juju_run); per `juju` step, what it printed; per look, each run's statuses.
     runs: list[Observation] | None = None
+    commands: list[CommandOutput] | None = None
     looks: dict[str, list[dict[str, str]]] | None = None
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 from ..charm import main
 from ..juju import clock, model, operation, process, render, versions
+from ..jujucli import commands
 from ..launch import scratch
 from ..suite import gates as gates_
 from ..suite import scenario as scenario_
@@ -163,6 +164,7 @@ def _run_steps(
     """Carry out a scenario's steps; what each run printed, and what each look saw."""
     wanted = case.expect.runs or ()
     shown: list[_Shown] = []
+    said: list[target.CommandOutput] = []
     looks: dict[str, list[dict[str, str]]] = {}
     try:
         for step in case.steps:
@@ -180,9 +182,13 @@ def _run_steps(
                 m.clock.sleep(step.arg)
             elif step.kind == 'look':
                 looks[step.arg] = [_statuses(m, s.operation) for s in shown]
+            elif step.kind == 'juju':
+                out = commands.call(m, step.arg)
+                said.append(target.CommandOutput(out.stdout, out.stderr, out.exit_code))
             m.advance()
         observed = observe_model(m, None, notes)
         observed.looks = looks
+        observed.commands = said
         observed.runs = []
         for run in shown:
             seen = target.Observation(error=run.error, juju_run=run.output)
