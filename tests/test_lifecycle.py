@@ -16,7 +16,7 @@ from actionspec import charmmeta
 from actionspec.charm import main
 from actionspec.juju import actions as actions_
 from actionspec.juju import agent, clock, model, operation, render
-from actionspec.suite import gates as gates_
+from actionspec.launch import gates as gates_
 
 Status = actionspec.TaskStatus
 

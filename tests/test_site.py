@@ -58,8 +58,13 @@ def test_committed_notebooks_are_their_own_execution(tmp_path):
     assert not changed, f'run `actionspec docs` and commit: {changed} are out of date'
 
 
+# Notebooks that are not one run's walkthrough: a side-by-side of implementations, and
+# the lifecycle, which talks to the model through Juju's commands.
+NOT_RUN_REPORTS = ('09-implementations.ipynb', '10-operation-lifecycle.ipynb')
+
+
 def test_run_reports_show_command_output_diagram_and_tasks():
-    for path in NOTEBOOKS[:-1]:
+    for path in (p for p in NOTEBOOKS if p.name not in NOT_RUN_REPORTS):
         markdown = [
             o['data']['text/markdown']
             for c in notebooks.read(path).cells

@@ -24,6 +24,8 @@ from .display import diagram, report
 from .juju.clock import SystemClock, TickingClock
 from .juju.model import RunError
 from .juju.operation import Operation, Task, TaskStatus
+from .juju.render import CliOutput
+from .launch.gates import hold
 from .runtimes import Model
 from .trace import Cause, Trace, TraceEntry
 
@@ -33,6 +35,7 @@ __all__ = [
     'BlockedStatus',
     'Cause',
     'Charm',
+    'CliOutput',
     'CollectStatusEvent',
     'EventBase',
     'Framework',
@@ -52,6 +55,7 @@ __all__ = [
     'TraceEntry',
     'WaitingStatus',
     'diagram',
+    'hold',
     'report',
 ]
 __version__ = version.VERSION

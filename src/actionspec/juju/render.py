@@ -28,6 +28,10 @@ class CliOutput:
     stderr: str
     exit_code: int
 
+    def __str__(self) -> str:
+        """As a terminal shows it: stderr, stdout, then the exit status."""
+        return f'{self.stderr}{self.stdout}(exit status {self.exit_code})'
+
 
 def _unit_tag(unit: str) -> str:
     return 'unit-' + unit.replace('/', '-')

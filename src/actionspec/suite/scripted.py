@@ -18,7 +18,8 @@ from typing import Any
 
 from ..charm import charm as charm_
 from ..charm import framework as framework_
-from . import gates, scenario
+from ..launch import gates
+from . import scenario
 
 _RAISABLE = {
     name: getattr(builtins, name)

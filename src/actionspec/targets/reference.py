@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from ..charm import main
 from ..juju import clock, model, operation, process, render, versions
 from ..jujucli import commands
+from ..launch import gates as gates_
 from ..launch import scratch
-from ..suite import gates as gates_
 from ..suite import scenario as scenario_
 from ..suite import scripted, target
 

@@ -10,6 +10,7 @@ writes `<name>.released`. The controller asks the runtime whether a dispatch is 
 
 from __future__ import annotations
 
+import os
 import pathlib
 import time
 from collections.abc import Mapping
@@ -77,12 +78,20 @@ class HoldingRuntime:
         return f'HoldingRuntime({self.runtime!r})'
 
 
-def hold(name: str, env: Mapping[str, str]) -> None:
+def hold(name: str, env: Mapping[str, str] | None = None) -> None:
     """Wait at hold point `name` until it is released (the charm side of a `hold` step).
 
-    A dispatch run in this process that is aborted meanwhile ends here as a killed
-    process would (`process.Killed`); a dispatch process is killed by its launcher.
+    `env` is the dispatch's environment: `os.environ` in a dispatch process (the
+    default), `self.framework.env` in a reference charm. A dispatch run in this process
+    that is aborted meanwhile ends here as a killed process would (`process.Killed`); a
+    dispatch process is killed by its launcher.
     """
+    env = os.environ if env is None else env
+    if GATES_DIR not in env:
+        raise RuntimeError(
+            f'hold({name!r}): this dispatch has no hold points (deploy into '
+            'actionspec.Model(hold_points=True))'
+        )
     directory = pathlib.Path(env[GATES_DIR])
     marker = directory / 'held' / _file_name(env[environment.CONTEXT_ID])
     released = directory / f'{name}.released'
