@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import actionspec
 from actionspec.charm import charm
-from actionspec.juju import actions, results, versions
+from actionspec.juju import actions, goformat, results, versions
 
 SEGMENT = re.compile(r'^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$')  # J1, from juju's action-set
 RESERVED = {'stdout', 'stdout-encoding', 'stderr', 'stderr-encoding'}
@@ -166,3 +166,38 @@ def test_juju_run_output_round_trips_through_yaml_and_json(data, logs, out):
     assert yaml.safe_load(op.render('yaml')) == expected
     assert json.loads(op.render('json')) == expected
     assert expected['db/0']['results'].get('stdout', '') == out
+
+
+# The direct writer for simple mappings must write what the emitter writes.
+simple_scalars = st.one_of(
+    st.text(alphabet='ab0_./-yNnx1', min_size=1, max_size=8),
+    st.sampled_from(['yes', 'no', 'on', '1', '0x1f', '1.5', 'null', '-', '-a', '.', '..', 'db/0']),
+    st.integers(-5, 5),
+    st.booleans(),
+    st.none(),
+)
+simple_keys = st.text(alphabet='ab0/_-', min_size=1, max_size=4)
+simple_mappings = st.recursive(
+    st.dictionaries(
+        st.text(alphabet='ab0/_-', min_size=1, max_size=4), simple_scalars, max_size=4
+    ),
+    lambda children: st.dictionaries(
+        st.text(alphabet='ab0/_-', min_size=1, max_size=4), children, max_size=3
+    ),
+    max_leaves=12,
+)
+
+
+@given(simple_mappings)
+def test_the_direct_yaml_writer_matches_the_emitter(mapping: dict[str, Any]) -> None:
+    lines: list[str] = []
+    if mapping and goformat._simple_mapping(mapping, '', lines):
+        events = [
+            yaml.StreamStartEvent(),
+            yaml.DocumentStartEvent(explicit=False),
+            *goformat._events(mapping),
+            yaml.DocumentEndEvent(explicit=False),
+            yaml.StreamEndEvent(),
+        ]
+        emitted = yaml.emit(events, allow_unicode=True, width=80, indent=2)
+        assert ''.join(lines) == emitted.removesuffix('...\n')

@@ -185,6 +185,38 @@ def _fanout(units: int, repeats: int) -> Figure:
     return _figure(f'fan-out to {units} units', samples, 'run')
 
 
+def _background_fanout(units: int, repeats: int) -> tuple[Figure, Figure]:
+    """One operation on `units` units, measured side by side, alternating: `run()` done
+    synchronously, and `juju run --background` polled with `juju show-operation` until
+    done, as a script or a jubilant test would poll it."""
+    synchronous: list[float] = []
+    polled: list[float] = []
+    targets = [f'db/{n}' for n in range(units)]
+    for _ in range(repeats):
+        for samples, background in ((synchronous, False), (polled, True)):
+            m = runtimes.Model(clock=clock.TickingClock())
+            m.deploy('db', examples.BenchCharm, actions=ACTIONS, units=units)
+            gc.collect()
+            start = time.perf_counter()
+            if background:
+                shown = m.juju(['run', *targets, 'do', '--background'])
+                op_id = shown.stderr.split()[2]
+                while (
+                    '"status":"completed"'
+                    not in m.juju(['show-operation', op_id, '--format', 'json']).stdout.split(
+                        '"tasks"'
+                    )[0]
+                ):
+                    pass
+            else:
+                m.run(*targets, action='do')
+            samples.append(time.perf_counter() - start)
+    return (
+        _figure(f'run() on {units} units', synchronous, 'run'),
+        _figure(f'background on {units} units, polled with show-operation', polled, 'run'),
+    )
+
+
 def _docs_figures(root: pathlib.Path, repeats: int, notes: list[str]) -> list[Figure]:
     """Executing every notebook (copies, in a process pool) and a strict site build."""
     # The docs toolchain (nbclient) is an optional extra.
@@ -241,6 +273,12 @@ GOALS: tuple[tuple[str, str, str, float], ...] = (
         'ops target: one dispatch, warm (fork)',
         '<=',
         0.025,
+    ),
+    (
+        'a background operation on 100 units, polled until done, under 2x run()',
+        'background polled / run(), 100 units',
+        '<',
+        2.0,
     ),
     ('whole suite on the reference under 1 s', 'whole suite on reference', '<', 1.0),
     ('whole suite on the ops target under 20 s', 'whole suite on ops', '<', 20.0),
@@ -305,6 +343,7 @@ def run(*, quick: bool = False, docs_root: pathlib.Path | None = None) -> dict[s
         notes.append("ops.testing not installed: pip install 'actionspec[ops]' to compare")
 
     figures.extend(fan.values())
+    figures.extend(_background_fanout(100, repeats))
     if docs_root is not None:
         figures.extend(_docs_figures(docs_root, 1 if quick else 3, notes))
     else:
@@ -320,6 +359,10 @@ def run(*, quick: bool = False, docs_root: pathlib.Path | None = None) -> dict[s
             by_name['ops target: one dispatch, cold (exec)'].median
             / by_name['ops target: one dispatch, warm (fork)'].median
         )
+    ratios['background polled / run(), 100 units'] = (
+        by_name['background on 100 units, polled with show-operation'].median
+        / by_name['run() on 100 units'].median
+    )
     for small, large in itertools.pairwise(sizes):
         ratios[f'cost per unit, {large} vs {small} units'] = (fan[large].median / large) / (
             fan[small].median / small

@@ -215,8 +215,55 @@ def _events(value: Any) -> Iterator[yaml.Event]:
         yield _scalar(str(value))
 
 
+# Short scalars of these characters need no folding, escaping or block style: a mapping
+# of only such scalars (and of such mappings) is written directly, as yaml.v2 lays it
+# out, rather than through the emitter; anything else goes through the emitter.
+_SIMPLE = re.compile(r'^[A-Za-z0-9_/][A-Za-z0-9_./-]{0,39}$')
+
+
+def _simple_scalar(value: Any) -> str | None:
+    """The scalar as yaml.v2 writes it, if it is simple enough to write here."""
+    if isinstance(value, str):
+        if not _SIMPLE.match(value):
+            return None
+        return f'"{value}"' if _needs_quotes(value) else value
+    if value is None:
+        return 'null'
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, int):
+        return str(value)
+    return None
+
+
+def _simple_mapping(value: Mapping[Any, Any], indent: str, out: list[str]) -> bool:
+    """Append `value`'s block mapping to `out`; False if it is not simple."""
+    for key in _ordered_keys(value):
+        shown = _simple_scalar(key)
+        if shown is None:
+            return False
+        item = value[key]
+        if isinstance(item, Mapping):
+            if not item:
+                out.append(f'{indent}{shown}: {{}}\n')
+                continue
+            out.append(f'{indent}{shown}:\n')
+            if not _simple_mapping(item, indent + '  ', out):
+                return False
+            continue
+        text = _simple_scalar(item)
+        if text is None:
+            return False
+        out.append(f'{indent}{shown}: {text}\n')
+    return True
+
+
 def yaml_v2(value: Any) -> str:
     """`yaml.Marshal(value)` as Juju's yaml.v2 writes it."""
+    if isinstance(value, Mapping) and value:
+        lines: list[str] = []
+        if _simple_mapping(value, '', lines):
+            return ''.join(lines)
     events = [
         yaml.StreamStartEvent(),
         yaml.DocumentStartEvent(explicit=False),
@@ -233,7 +280,12 @@ def yaml_v2(value: Any) -> str:
 _JSON_ESCAPES = {'"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t'}
 
 
+_JSON_SPECIAL = re.compile('[\x00-\x1f"\\\\<>&\u2028\u2029]')
+
+
 def _json_string(text: str) -> str:
+    if not _JSON_SPECIAL.search(text):
+        return f'"{text}"'
     out = ['"']
     for char in text:
         if char in _JSON_ESCAPES:
@@ -248,6 +300,8 @@ def _json_string(text: str) -> str:
 
 def json_marshal(value: Any) -> str:
     """`json.Marshal(value)`: compact, map keys sorted, HTML characters escaped."""
+    if isinstance(value, str):  # the commonest, and the cheapest test
+        return _json_string(value)
     if isinstance(value, Mapping):
         keys = list(value) if isinstance(value, Struct) else sorted(value)
         items = (f'{_json_string(str(k))}:{json_marshal(value[k])}' for k in keys)
@@ -270,10 +324,19 @@ def json_marshal(value: Any) -> str:
 # -- time.Time.String() -------------------------------------------------------------------
 
 
-def time_string(moment: datetime.datetime) -> str:
-    """Go's `time.Time.String()` for a UTC time: `2025-01-01 00:00:00 +0000 UTC`."""
-    moment = moment.astimezone(datetime.timezone.utc)
-    text = moment.strftime('%Y-%m-%d %H:%M:%S')
+def time_string(moment: datetime.datetime, *, local: bool = False) -> str:
+    """Go's `time.Time.String()`: `2025-01-01 00:00:00 +0000 UTC`, or with `local` the
+    machine's wall time, offset and zone name (`2025-01-01 01:00:00 +0100 CET`)."""
+    if local:
+        moment = moment.astimezone()
+        zone = f'{moment.strftime("%z")} {moment.tzname()}'
+    else:
+        moment = moment.astimezone(datetime.timezone.utc)
+        zone = '+0000 UTC'
+    text = (
+        f'{moment.year:04d}-{moment.month:02d}-{moment.day:02d} '
+        f'{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}'
+    )
     if moment.microsecond:
         text += f'.{moment.microsecond:06d}'.rstrip('0')
-    return f'{text} +0000 UTC'
+    return f'{text} {zone}'

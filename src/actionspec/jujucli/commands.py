@@ -17,6 +17,7 @@ import datetime
 import os
 import pathlib
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -168,18 +169,18 @@ class Context:
         return self.model.profile
 
 
+# Machines and containers often keep their clocks in UTC, where Go's Local is UTC too.
+_LOCAL_IS_UTC = time.timezone == 0 and time.altzone == 0 and time.tzname[0] == 'UTC'
+
+
 def _time(moment: datetime.datetime | None, utc: bool, layout: str | None = None) -> str:
     """A time as the client shows it: local unless `--utc`; Go's `time.String()` form, or
     `layout` (strftime) for tables."""
     if moment is None:
         return ''
-    shown = moment.astimezone(datetime.timezone.utc if utc else None)
     if layout is not None:
-        return shown.strftime(layout)
-    if utc:
-        return goformat.time_string(shown)
-    offset = shown.strftime('%z')
-    return goformat.time_string(shown).replace('+0000 UTC', f'{offset} {shown.tzname()}')
+        return moment.astimezone(datetime.timezone.utc if utc else None).strftime(layout)
+    return goformat.time_string(moment, local=not (utc or _LOCAL_IS_UTC))
 
 
 # run ------------------------------------------------------------------------------------
