@@ -45,18 +45,21 @@ class _Captured:
     encoding = 'utf-8'
 
     def __init__(self) -> None:
-        self._chunks: list[str | bytes] = []
+        self._chunks: list[bytes] = []
 
     @property
     def buffer(self) -> _RawSink:
         return _RawSink(self._chunks)
 
     def write(self, text: str) -> int:
-        self._chunks.append(text)
+        # Encoded now, as a process's stdout would: text it cannot encode (a lone
+        # surrogate) fails in the charm, at the write.
+        self._chunks.append(text.encode())
         return len(text)
 
     def writelines(self, lines: Iterable[str]) -> None:
-        self._chunks.extend(lines)
+        for line in lines:
+            self.write(line)
 
     def flush(self) -> None:
         pass
@@ -70,13 +73,13 @@ class _Captured:
     def written(self) -> bytes:
         if not self._chunks:
             return b''
-        return b''.join(c.encode() if isinstance(c, str) else c for c in self._chunks)
+        return b''.join(self._chunks)
 
 
 class _RawSink:
     __slots__ = ('_chunks',)
 
-    def __init__(self, chunks: list[str | bytes]) -> None:
+    def __init__(self, chunks: list[bytes]) -> None:
         self._chunks = chunks
 
     def write(self, data: bytes | bytearray | memoryview) -> int:

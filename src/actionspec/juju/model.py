@@ -246,16 +246,20 @@ class _TaskRecord:
         self.completed = at
 
     def snapshot(self) -> operation_.Task:
+        """The task as it stands. What an ended task holds no longer changes, so it is
+        shared rather than copied; a live task's is copied."""
         state = self.state
+        live = self.status.active
+        results = state.results if state else {}
         return operation_.Task(
             id=self.id,
             unit=self.unit.name,
             action=self.action,
-            params=actions_.copy_json(self.params),
+            params=actions_.copy_json(self.params) if live else self.params,
             status=self.status,
             timing=operation_.Timing(self.enqueued, self.started, self.completed),
             message=self.message,
-            results=actions_.copy_json(state.results) if state else {},
+            results=actions_.copy_json(results) if live else results,
             logs=tuple(state.logs) if state else (),
             history=tuple(self.history),
             parallel=self.parallel,
@@ -476,8 +480,9 @@ class Model:
         in error, as Juju keeps it (juju/juju#12937). Targets Juju cannot find while others
         are fine are reported in `Operation.enqueue_errors`, and the rest run.
         """
-        op = self.enqueue(*targets, action=action, params=params)
-        return self.wait(op.id)
+        record = self._enqueue(targets, action, params)
+        self._wait_until(lambda: record.done, None, f'operation {record.id}')
+        return self._snapshot(record)
 
     def enqueue(
         self, *targets: str, action: str, params: Mapping[str, Any] | None = None
@@ -485,6 +490,11 @@ class Model:
         """Queue `action` on `targets` as `juju run --background` does, and return the
         operation with its tasks pending. They start when the model works (`advance`,
         `wait`), each unit taking its queue in order (J13, J14)."""
+        return self._snapshot(self._enqueue(targets, action, params))
+
+    def _enqueue(
+        self, targets: Sequence[str], action: str, params: Mapping[str, Any] | None
+    ) -> _OperationRecord:
         app_name = self._check_targets(targets, action)
         given = dict(params or {})
         app = self.applications.get(app_name)
@@ -530,7 +540,7 @@ class Model:
                 stderr=f'\nOperation {record.id} failed to schedule any tasks:\n{message}\n',
                 operation=self._snapshot(record),
             )
-        return self._snapshot(record)
+        return record
 
     def _queued(self, record: _OperationRecord) -> list[_TaskRecord]:
         return [t for t in record.tasks if t.status is not operation_.TaskStatus.ERROR]
@@ -804,7 +814,9 @@ class Model:
             if record is not None:
                 record.trace.append(entry)
 
-        request = process.DispatchRequest(unit.name, env, cause, threading.Event())
+        # Only a dispatch that can be held can be seen running, and so aborted.
+        abort = threading.Event() if hasattr(unit.application.charm, 'held') else process.NEVER
+        request = process.DispatchRequest(unit.name, env, cause, abort)
         return _Dispatching(unit.application.charm, request, ctx, recorder)
 
     def _dispatch(

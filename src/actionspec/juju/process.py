@@ -16,6 +16,9 @@ from typing import NamedTuple, Protocol
 from .. import environment, trace
 from . import context
 
+# The abort signal of a dispatch that cannot be aborted: never set.
+NEVER = threading.Event()
+
 
 class DispatchRequest(NamedTuple):
     """One dispatch: the unit, the environment Juju sets, and why it happens.
@@ -29,7 +32,7 @@ class DispatchRequest(NamedTuple):
     env: Mapping[str, str]
     cause: trace.Cause
     # Never set: a request made without an abort signal of its own cannot be aborted.
-    abort: threading.Event = threading.Event()
+    abort: threading.Event = NEVER
 
     @property
     def path(self) -> str:

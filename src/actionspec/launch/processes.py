@@ -32,16 +32,13 @@ def from_wait_status(status: int, stdout: bytes, stderr: bytes) -> process.Proce
     return result(os.waitstatus_to_exitcode(status), stdout, stderr)
 
 
-_NEVER = threading.Event()
-
-
 def abort_kill(pid: int) -> None:
     """End an aborted dispatch as the unit agent does: SIGKILL to the process itself."""
     with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
         os.kill(pid, signal.SIGKILL)
 
 
-def wait(pid: int, timeout: float, abort: threading.Event = _NEVER) -> int:
+def wait(pid: int, timeout: float, abort: threading.Event = process.NEVER) -> int:
     """waitpid with a time limit (past it, the child's session is killed) and an abort
     signal (the child is killed)."""
     deadline = time.monotonic() + timeout
@@ -59,7 +56,7 @@ def wait(pid: int, timeout: float, abort: threading.Event = _NEVER) -> int:
 
 
 def run(
-    argv: list[str], env: dict[str, str], cwd: pathlib.Path, abort: threading.Event = _NEVER
+    argv: list[str], env: dict[str, str], cwd: pathlib.Path, abort: threading.Event = process.NEVER
 ) -> process.ProcessResult:
     """Run one dispatch process; a signal, an abort or the time limit ends it as Juju
     would see."""
