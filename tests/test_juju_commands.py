@@ -29,7 +29,7 @@ class Quiet(charm.Charm):
 
 
 def fixture(spec: dict[str, Any]) -> model.Model:
-    m = model.Model(clock=clock.TickingClock())
+    m = model.Model(juju_version=spec.get('juju', '3.6'), clock=clock.TickingClock())
     for app, acts in ((spec['app'], spec.get('actions', {})), (spec.get('empty'), {})):
         if app is None:
             continue

@@ -82,20 +82,29 @@ def task_info(task: operation.Task, profile: versions.JujuProfile) -> dict[str, 
     return info
 
 
-def _plain_output(task: operation.Task, profile: versions.JujuProfile) -> str:
-    results = _cleaned_results(task.results, profile)
-    if not results:
-        return f'Task {task.id} {task.status}\n'
-    # The plain format leaves the captured output out of the results (common.go).
-    shown = {k: v for k, v in results.items() if k.lower() not in profile.captured_keys}
-    return goformat.yaml_v2(shown) if shown else ''
+# The keys the plain format leaves out of the results, compared lower-cased (common.go
+# `filteredOutputKeys`): the same words in every version, 2.9's `Stdout` included.
+_FILTERED = frozenset({'return-code', 'stdout', 'stderr', 'stdout-encoding', 'stderr-encoding'})
+
+
+def _plain_parts(info: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The `output` of a formatted task (its results without the captured keys, keys
+    lower-cased), and its stdout and stderr (common.go `printPlainOutput`)."""
+    results = info.get('results')
+    if results is None:
+        return f'Task {info["id"]} {info["status"]}\n', '', ''
+    lowered = {str(k).lower(): v for k, v in results.items()}
+    shown = {k: v for k, v in lowered.items() if k not in _FILTERED}
+    stdout, stderr = lowered.get('stdout', ''), lowered.get('stderr', '')
+    return (goformat.yaml_v2(shown) if shown else ''), str(stdout), str(stderr)
 
 
 def _plain(op: operation.Operation) -> str:
     if len(op.tasks) != 1:
         info: dict[str, Any] = {}
         for task in op.tasks:
-            entry: dict[str, Any] = {'id': task.id, 'output': _plain_output(task, op.profile)}
+            output, _, _ = _plain_parts(task_info(task, op.profile))
+            entry: dict[str, Any] = {'id': task.id, 'output': output}
             if task.message:
                 entry['message'] = task.message
             entry['status'] = str(task.status)
@@ -105,22 +114,25 @@ def _plain(op: operation.Operation) -> str:
 
 
 def plain_task(task: operation.Task, profile: versions.JujuProfile) -> str:
-    """One task in the plain format (`juju run` on one unit, `juju show-task`): the
-    failure first, the results without the captured keys, then the output."""
+    """One task in the plain format (`juju run` on one unit, `juju show-task`)."""
+    return plain_info(task_info(task, profile))
+
+
+def plain_info(info: Mapping[str, Any]) -> str:
+    """A formatted task in the plain format: the failure first, the results without the
+    captured keys, then its output (2.9's `show-action-output` passes its own layout)."""
+    output, stdout, stderr = _plain_parts(info)
     out = []
-    if task.status == 'failed':
-        out.append(f'Action id {task.id} failed: {task.message or "<nil>"}\n')
-    out.append(_plain_output(task, profile) + '\n')
-    results = _cleaned_results(task.results, profile)
-    for key in (profile.stdout_key, profile.stderr_key):
-        text = results.get(key, '')
-        if text:
-            out.append(text.strip('\n') + '\n')
+    if info.get('status') == 'failed':
+        out.append(f'Action id {info["id"]} failed: {info.get("message") or "<nil>"}\n')
+    out.append(output + '\n')
+    out.extend(text.strip('\n') + '\n' for text in (stdout, stderr) if text)
     return ''.join(out)
 
 
-def _compat_info(task: operation.Task, profile: versions.JujuProfile) -> dict[str, Any]:
-    """2.9's `run-action --wait` entry (`FormatActionResult` with compat)."""
+def compat_task_info(task: operation.Task, profile: versions.JujuProfile) -> dict[str, Any]:
+    """2.9's `run-action --wait` entry and `show-action-output` (`FormatActionResult`
+    with compat)."""
     info: dict[str, Any] = {'id': task.id, 'status': str(task.status), 'UnitId': task.unit}
     if task.message:
         info['message'] = task.message
@@ -150,7 +162,7 @@ def render(op: operation.Operation, fmt: str = 'yaml') -> str:
     if fmt not in FORMATS:
         raise ValueError(f'unknown format "{fmt}" (expected one of: {", ".join(FORMATS)})')
     if op.profile.compat_run_output:
-        compat = {_unit_tag(t.unit): _compat_info(t, op.profile) for t in op.tasks}
+        compat = {_unit_tag(t.unit): compat_task_info(t, op.profile) for t in op.tasks}
         return goformat.json_marshal(compat) + '\n' if fmt == 'json' else goformat.yaml_v2(compat)
     if fmt == 'plain':
         return _plain(op)

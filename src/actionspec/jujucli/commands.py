@@ -413,6 +413,92 @@ def _run_action(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
     _formatted(ctx, opts, text)
 
 
+# `--watch` and `--utc`, which show-task, show-operation and show-action-output share.
+_WAIT_FLAGS = (
+    flags_.Flag(('watch',), 'bool', False, 'Wait indefinitely for results'),
+    flags_.Flag(('utc',), 'bool', False, 'Show times in UTC'),
+)
+
+
+# show-action-output (2.9) ----------------------------------------------------------------
+
+SHOW_OUTPUT_INFO = Info(
+    'show-action-output',
+    '<action>',
+    'Show results of an action.',
+    _trailing(
+        """
+Show the results returned by an action with the given ID.{SPACES}
+To block until the result is known completed or failed, use
+the --wait option with a duration, as in --wait 5s or --wait 1h.
+Use --watch to wait indefinitely.{SPACES}
+
+The default behavior without --wait or --watch is to immediately check and return;
+if the results are "pending" then only the available information will be
+displayed.  This is also the behavior when any negative time is given.
+
+Note: if Juju has been upgraded from 2.6 and there are old action UUIDs still in use,
+and you want to specify just the UUID prefix to match on, you will need to include up
+to at least the first "-" to disambiguate from a newer numeric id.
+
+Examples:
+
+    juju show-action-output 1
+    juju show-action-output 1 --wait=2m
+    juju show-action-output 1 --watch
+
+See also:
+    run-action
+    list-operations
+    show-operation
+"""
+    ),
+)
+SHOW_OUTPUT_FLAGS = (
+    _format_flag('yaml', ('yaml', 'json', 'plain')),
+    _OUTPUT_FILE,
+    _MODEL_FLAG,
+    flags_.Flag(('wait',), 'string', '-1s', 'Wait for results'),
+    *_WAIT_FLAGS,
+)
+
+
+def _show_action_output(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
+    """2.9's `show-action-output` (showoutput.go with compat): the task unkeyed, in 2.9's
+    layout; `--wait` a string that takes a bare number as seconds."""
+    text = opts['wait']
+    if opts['watch'] and text != '-1s':
+        raise _usage_error('specify either --watch or --wait but not both')
+    if text and not text[-1].isalpha():
+        text += 's'
+    try:
+        wait = 0.0 if opts['watch'] else flags_.parse_duration(text)
+    except ValueError as e:
+        raise _usage_error(str(e)) from None
+    if not words:
+        raise _usage_error('no action ID specified')
+    if len(words) > 1:
+        raise _usage_error(f'unrecognized args: {_go_quoted(words[1:])}')
+    known = [t.id for op in ctx.model.operations for t in op.tasks]
+    found = [i for i in known if i == words[0]] or [i for i in known if i.startswith(words[0])]
+    if not found:
+        raise CommandError(f'actions for identifier "{words[0]}" not found')
+    if len(found) > 1:
+        tags = ' '.join(f'action-{i}' for i in found)
+        raise CommandError(f'identifier "{words[0]}" matched multiple actions [{tags}]')
+    task = ctx.model.task(found[0])
+    if wait >= 0 and task.status in ('pending', 'running'):
+        task = ctx.model.wait_task(task.id, None if wait == 0 else wait)
+        if task.status.active:
+            raise CommandError('timeout reached')
+    if opts['format'] == 'plain':
+        # juju/cmd as 2.9 pins it ends a non-default format with one more newline.
+        plain = render.plain_info(render.compat_task_info(task, ctx.profile))
+        _formatted(ctx, opts, plain + '\n')
+    else:
+        _struct_out(ctx, opts, render.compat_task_info(task, ctx.profile))
+
+
 # show-task ------------------------------------------------------------------------------
 
 SHOW_TASK_INFO = Info(
@@ -441,10 +527,6 @@ to at least the first "-" to disambiguate from a newer numeric id.
     juju show-task 1 --watch
 """,
     ('run', 'operations', 'show-operation'),
-)
-_WAIT_FLAGS = (
-    flags_.Flag(('watch',), 'bool', False, 'Wait indefinitely for results'),
-    flags_.Flag(('utc',), 'bool', False, 'Show times in UTC'),
 )
 SHOW_TASK_FLAGS = (
     _format_flag('plain', ('yaml', 'json', 'plain')),
@@ -902,6 +984,7 @@ ALIASES = {'list-operations': 'operations', 'list-actions': 'actions'}
 # 2.9 without the actions-v2 feature flag: `run-action` and the older names.
 COMMANDS_2_9: dict[str, Command] = {
     'run-action': Command(RUN_ACTION_INFO, RUN_ACTION_FLAGS, _run_action),
+    'show-action-output': Command(SHOW_OUTPUT_INFO, SHOW_OUTPUT_FLAGS, _show_action_output),
     'actions': COMMANDS['actions'],
     'show-action': COMMANDS['show-action'],
 }
