@@ -90,7 +90,7 @@ def add_captured_output(
     code: int | str = str(return_code) if profile.return_code_is_string else return_code
     merge(results, (profile.return_code_key,), code)
     for key, data in ((profile.stdout_key, stdout), (profile.stderr_key, stderr)):
-        text, encoding = _encode(data)
+        text, encoding = _encode(_as_logged(data))
         if text:
             merge(results, (key,), text)
         if encoding != 'utf8':
@@ -129,6 +129,18 @@ def flatten(results: Mapping[str, Any], parent: str = '') -> dict[str, Any]:
         else:
             flat[full] = value
     return flat
+
+
+def _as_logged(data: bytes) -> bytes:
+    """Output as the uniter's output logger passes it on: line by line, each line ending
+    in `\n`, so `\r\n` becomes `\n` and a last line without one gains it
+    (worker/common/charmrunner/logger.go: bufio `ReadLine`, then a newline per line)."""
+    if not data:
+        return data
+    lines = data.split(b'\n')
+    if not lines[-1]:
+        lines.pop()
+    return b''.join(line.removesuffix(b'\r') + b'\n' for line in lines)
 
 
 def _encode(data: bytes) -> tuple[str, str]:
