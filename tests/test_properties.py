@@ -169,7 +169,15 @@ def test_juju_run_output_round_trips_through_yaml_and_json(data, logs, out):
     expected = {'db/0': render.task_info(task, op.profile)}
     assert yaml.safe_load(op.render('yaml')) == expected
     assert json.loads(op.render('json')) == expected
-    assert expected['db/0']['results'].get('stdout', '') == out
+    assert expected['db/0']['results'].get('stdout', '') == _as_logged(out)
+
+
+def _as_logged(text: str) -> str:
+    """J6's oracle: Juju keeps output line by line, each line ended with one newline."""
+    lines = text.split('\n')
+    if lines[-1] == '':
+        lines.pop()
+    return ''.join(line.removesuffix('\r') + '\n' for line in lines)
 
 
 # The direct writer for simple mappings must write what the emitter writes.
@@ -182,12 +190,8 @@ simple_scalars = st.one_of(
 )
 simple_keys = st.text(alphabet='ab0/_-', min_size=1, max_size=4)
 simple_mappings = st.recursive(
-    st.dictionaries(
-        st.text(alphabet='ab0/_-', min_size=1, max_size=4), simple_scalars, max_size=4
-    ),
-    lambda children: st.dictionaries(
-        st.text(alphabet='ab0/_-', min_size=1, max_size=4), children, max_size=3
-    ),
+    st.dictionaries(simple_keys, simple_scalars, max_size=4),
+    lambda children: st.dictionaries(simple_keys, children, max_size=3),
     max_leaves=12,
 )
 
