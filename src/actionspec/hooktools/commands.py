@@ -11,12 +11,13 @@ worker/uniter/runner/jujuc/*.go, juju/cmd output.go, juju/gnuflag flag.go.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import yaml
 
 from ..juju import context, goformat
+from ..jujucli import flags as gnuflag
 
 
 class UsageError(Exception):
@@ -43,62 +44,27 @@ RELATION = Flag(('r', 'relation'), 'relation')
 APP = Flag(('app',), 'app', takes_value=False)
 
 
-def _dash(name: str) -> str:
-    return f'-{name}' if len(name) == 1 else f'--{name}'
-
-
 def parse(argv: Sequence[str], flags: Sequence[Flag]) -> tuple[dict[str, Any], list[str]]:
-    """gnuflag's parsing, with interspersed flags allowed (juju/cmd's default)."""
-    by_name = {name: flag for flag in flags for name in flag.names}
-    opts: dict[str, Any] = {}
-    positional: list[str] = []
-    items = list(argv)
-    while items:
-        arg = items.pop(0)
-        if arg == '--':
-            positional.extend(items)
-            break
-        if not arg.startswith('-') or arg == '-':
-            positional.append(arg)
-            continue
-        if arg.startswith('--'):
-            name, eq, value = arg[2:].partition('=')
-            if not name:
-                raise UsageError(f'empty flag in argument "{arg}"')
-            _apply(by_name, opts, name, value if eq else None, items)
-        else:
-            letters = arg[1:]
-            for n, letter in enumerate(letters):
-                flag = by_name.get(letter)
-                if flag is not None and flag.takes_value and letters[n + 1 :]:
-                    _apply(by_name, opts, letter, letters[n + 1 :], items)
-                    break
-                _apply(by_name, opts, letter, None, items)
-    return opts, positional
-
-
-def _apply(
-    by_name: Mapping[str, Flag],
-    opts: dict[str, Any],
-    name: str,
-    value: str | None,
-    rest: list[str],
-) -> None:
-    flag = by_name.get(name)
-    if flag is None:
-        raise UsageError(f'flag provided but not defined: {_dash(name)}')
-    if not flag.takes_value:
-        if value is not None and value.lower() not in ('true', 'false', '1', '0', 't', 'f'):
-            raise UsageError(f'invalid boolean value "{value}" for flag {_dash(name)}')
-        opts[flag.dest] = value is None or value.lower() in ('true', '1', 't')
-        return
-    if value is None:
-        if not rest:
-            raise UsageError(f'flag needs an argument: {_dash(name)}')
-        value = rest.pop(0)
-    if flag.dest == 'format' and value not in ('smart', 'yaml', 'json'):
-        raise UsageError(f'invalid value "{value}" for flag --format: unknown format "{value}"')
-    opts[flag.dest] = value
+    """gnuflag's parsing, as the `juju` client's (`jujucli.flags`), with jujuc's word
+    "flag" in its errors; only the flags given appear in the result."""
+    specs = [
+        gnuflag.Flag(
+            (flag.dest, *(n for n in flag.names if n != flag.dest)),
+            'choice' if flag.dest == 'format' else 'string' if flag.takes_value else 'bool',
+            None,
+            '',
+            ('smart', 'yaml', 'json') if flag.dest == 'format' else (),
+            lambda value: f'unknown format "{value}"',
+        )
+        for flag in flags
+    ]
+    try:
+        opts, positional = gnuflag.parse(specs, argv, known_as='flag')
+    except gnuflag.FlagError as e:
+        raise UsageError(str(e)) from None
+    except gnuflag.HelpRequested:  # a tool whose help this kit does not have (see HELP_*)
+        raise UsageError('flag provided but not defined: --help') from None
+    return {k: v for k, v in opts.items() if v is not None}, positional
 
 
 def _unrecognized(args: Sequence[str]) -> UsageError:

@@ -413,6 +413,28 @@ def _run_action(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
     _formatted(ctx, opts, text)
 
 
+def _show_doc(what: str, *, uuid_note: bool) -> str:
+    """The doc the show commands share (showtask.go, showoperation.go; 2.9's
+    showoutput.go makes show-task's from show-action-output's)."""
+    text = f"""
+Show the results returned by {what} with the given ID.{{SPACES}}
+To block until the result is known completed or failed, use
+the --wait option with a duration, as in --wait 5s or --wait 1h.
+Use --watch to wait indefinitely.{{SPACES}}
+
+The default behavior without --wait or --watch is to immediately check and return;
+if the results are "pending" then only the available information will be
+displayed.  This is also the behavior when any negative time is given.
+"""
+    if uuid_note:
+        text += """
+Note: if Juju has been upgraded from 2.6 and there are old action UUIDs still in use,
+and you want to specify just the UUID prefix to match on, you will need to include up
+to at least the first "-" to disambiguate from a newer numeric id.
+"""
+    return _trailing(text)
+
+
 # `--watch` and `--utc`, which show-task, show-operation and show-action-output share.
 _WAIT_FLAGS = (
     flags_.Flag(('watch',), 'bool', False, 'Wait indefinitely for results'),
@@ -426,21 +448,8 @@ SHOW_OUTPUT_INFO = Info(
     'show-action-output',
     '<action>',
     'Show results of an action.',
-    _trailing(
-        """
-Show the results returned by an action with the given ID.{SPACES}
-To block until the result is known completed or failed, use
-the --wait option with a duration, as in --wait 5s or --wait 1h.
-Use --watch to wait indefinitely.{SPACES}
-
-The default behavior without --wait or --watch is to immediately check and return;
-if the results are "pending" then only the available information will be
-displayed.  This is also the behavior when any negative time is given.
-
-Note: if Juju has been upgraded from 2.6 and there are old action UUIDs still in use,
-and you want to specify just the UUID prefix to match on, you will need to include up
-to at least the first "-" to disambiguate from a newer numeric id.
-
+    _show_doc('an action', uuid_note=True)
+    + """
 Examples:
 
     juju show-action-output 1
@@ -451,8 +460,7 @@ See also:
     run-action
     list-operations
     show-operation
-"""
-    ),
+""",
 )
 SHOW_OUTPUT_FLAGS = (
     _format_flag('yaml', ('yaml', 'json', 'plain')),
@@ -505,22 +513,7 @@ SHOW_TASK_INFO = Info(
     'show-task',
     '<task ID>',
     'Show results of a task by ID.',
-    _trailing(
-        """
-Show the results returned by a task with the given ID.{SPACES}
-To block until the result is known completed or failed, use
-the --wait option with a duration, as in --wait 5s or --wait 1h.
-Use --watch to wait indefinitely.{SPACES}
-
-The default behavior without --wait or --watch is to immediately check and return;
-if the results are "pending" then only the available information will be
-displayed.  This is also the behavior when any negative time is given.
-
-Note: if Juju has been upgraded from 2.6 and there are old action UUIDs still in use,
-and you want to specify just the UUID prefix to match on, you will need to include up
-to at least the first "-" to disambiguate from a newer numeric id.
-"""
-    ),
+    _show_doc('a task', uuid_note=True),
     """
     juju show-task 1
     juju show-task 1 --wait=2m
@@ -588,18 +581,7 @@ SHOW_OPERATION_INFO = Info(
     'show-operation',
     '<operation-id>',
     'Show results of an operation.',
-    _trailing(
-        """
-Show the results returned by an operation with the given ID.{SPACES}
-To block until the result is known completed or failed, use
-the --wait option with a duration, as in --wait 5s or --wait 1h.
-Use --watch to wait indefinitely.{SPACES}
-
-The default behavior without --wait or --watch is to immediately check and return;
-if the results are "pending" then only the available information will be
-displayed.  This is also the behavior when any negative time is given.
-"""
-    ),
+    _show_doc('an operation', uuid_note=False),
     """
     juju show-operation 1
     juju show-operation 1 --wait=2m

@@ -3,7 +3,8 @@
 Juju's commands allow flags anywhere among the arguments (`CommandBase.AllowInterspersedFlags`);
 `--` ends the flags; a long flag takes its value as `--name=value` or as the next word,
 except a boolean, which never takes the next word; a single dash groups one-letter flags.
-Errors read as gnuflag writes them, with Juju's word "option" for a flag.
+Errors read as gnuflag writes them, with the word the command uses for a flag: the `juju`
+client's "option" (jujucmd `FlagKnownAs`), the hook tools' "flag".
 """
 
 from __future__ import annotations
@@ -94,12 +95,12 @@ class Flag:
     def key(self) -> str:
         return self.names[0]
 
-    def value(self, text: str, shown: str) -> Any:
+    def value(self, text: str, shown: str, known_as: str = 'option') -> Any:
         """The flag's value from `text`, or FlagError with gnuflag's wording."""
         try:
             return self._convert(text)
         except ValueError as e:
-            raise FlagError(f'invalid value "{text}" for option {shown}: {e}') from None
+            raise FlagError(f'invalid value "{text}" for {known_as} {shown}: {e}') from None
 
     def _convert(self, text: str) -> Any:
         if self.kind == 'bool':
@@ -126,11 +127,13 @@ _BOOLS = {
 }
 
 
-def parse(flags: Sequence[Flag], argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
-    """The flags' values (by their first name) and the positional arguments, in order."""
+def parse(
+    flags: Sequence[Flag], argv: Sequence[str], *, known_as: str = 'option'
+) -> tuple[dict[str, Any], list[str]]:
+    """The flags' values (by their first name) and the positional arguments, in order.
+    `known_as` is the command's word for a flag in its errors."""
     by_name = {name: flag for flag in flags for name in flag.names}
     values: dict[str, Any] = {flag.key: flag.default for flag in flags}
-    given: set[str] = set()
     positional: list[str] = []
     words = list(argv)
     while words:
@@ -143,52 +146,46 @@ def parse(flags: Sequence[Flag], argv: Sequence[str]) -> tuple[dict[str, Any], l
             continue
         if word.startswith('--'):
             name, has_value, text = word[2:].partition('=')
-            if not name or name.startswith('-') or '=' in name:
-                raise FlagError(f'empty option in argument "{word}"')
-            _one(by_name, name, f'--{name}', bool(has_value), text, words, values, given)
-        else:
-            letters = word[1:]
-            for n, letter in enumerate(letters):
-                rest = letters[n + 1 :]
-                flag = by_name.get(letter)
-                if flag is not None and flag.kind != 'bool' and rest:
-                    _set(values, given, flag, flag.value(rest.removeprefix('='), f'-{letter}'))
-                    break
-                _one(by_name, letter, f'-{letter}', False, '', words, values, given)
+            if not name:
+                raise FlagError(f'empty {known_as} in argument "{word}"')
+            flag = _defined(by_name, name, known_as)
+            values[flag.key] = _long(flag, f'--{name}', bool(has_value), text, words, known_as)
+            continue
+        letters = word[1:]
+        for n, letter in enumerate(letters):
+            rest = letters[n + 1 :]
+            flag = _defined(by_name, letter, known_as)
+            # A letter's value follows it at once, `=` included: `-madmin`, `-b=false`.
+            if rest and (flag.kind != 'bool' or rest[0] == '='):
+                values[flag.key] = flag.value(rest, f'-{letter}', known_as)
+                break
+            values[flag.key] = _long(flag, f'-{letter}', False, '', words, known_as)
     return values, positional
 
 
-def _one(
-    by_name: Mapping[str, Flag],
-    name: str,
-    shown: str,
-    has_value: bool,
-    text: str,
-    words: list[str],
-    values: dict[str, Any],
-    given: set[str],
-) -> None:
-    if name in ('h', 'help'):
-        raise HelpRequested
+def _defined(by_name: Mapping[str, Flag], name: str, known_as: str) -> Flag:
     flag = by_name.get(name)
     if flag is None:
-        raise FlagError(f'option provided but not defined: {shown}')
+        if name in ('h', 'help'):  # not a flag of the command: a request for its help
+            raise HelpRequested
+        shown = f'-{name}' if len(name) == 1 else f'--{name}'
+        raise FlagError(f'{known_as} provided but not defined: {shown}')
+    return flag
+
+
+def _long(
+    flag: Flag, shown: str, has_value: bool, text: str, words: list[str], known_as: str
+) -> Any:
+    """A flag's value: given after `=`, implied (a bool), or the next word."""
     if flag.kind == 'bool':
-        _set(values, given, flag, flag.value(text, shown) if has_value else True)
-        return
+        return flag.value(text, shown, known_as) if has_value else True
     if flag.kind == 'wait':  # 2.9's --wait: alone it waits forever, and takes no word
-        _set(values, given, flag, flag.value(text, shown) if has_value else 'forever')
-        return
+        return flag.value(text, shown, known_as) if has_value else 'forever'
     if not has_value:
         if not words:
-            raise FlagError(f'option needs an argument: {shown}')
+            raise FlagError(f'{known_as} needs an argument: {shown}')
         text = words.pop(0)
-    _set(values, given, flag, flag.value(text, shown))
-
-
-def _set(values: dict[str, Any], given: set[str], flag: Flag, value: Any) -> None:
-    values[flag.key] = value
-    given.add(flag.key)
+    return flag.value(text, shown, known_as)
 
 
 def defaults_text(flags: Sequence[Flag]) -> str:
