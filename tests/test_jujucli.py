@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+import actionspec
 from actionspec.jujucli import commands, flags, values
 
 FLAGS = (
@@ -177,3 +178,105 @@ def test_times_show_in_local_time_unless_utc() -> None:
         commands._time(datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc), True, '%Y')
         == '2025'
     )
+
+
+# -- each command's flags, through the command layer ----------------------------------------
+
+
+class Backup(actionspec.Charm):
+    def __init__(self, framework: Any) -> None:
+        super().__init__(framework)
+        framework.observe(self.on.backup_action, self._on_backup)
+        framework.observe(self.on.report_action, lambda event: event.set_results({'ok': 'y'}))
+
+    def _on_backup(self, event: Any) -> None:
+        event.log('started')
+        actionspec.hold(event.params.get('hold', 'go'), self.framework.env)
+        event.set_results({'size': '10G'})
+
+
+@pytest.fixture
+def box() -> actionspec.Model:
+    m = actionspec.Model(clock=actionspec.TickingClock(), hold_points=True)
+    m.deploy('db', Backup, units=2, actions={'backup': {}, 'report': {}})
+    yield m
+    for op in m.operations:
+        m.cancel(*(t.id for t in op.tasks))
+    m.advance()
+
+
+def test_run_output_file_takes_stdout(box: actionspec.Model, tmp_path: Any) -> None:
+    out = commands.call(
+        box, ['run', 'db/0', 'report', '-o', 'out.yaml', '--format', 'yaml'], cwd=tmp_path
+    )
+    assert out.stdout == '' and out.exit_code == 0
+    assert 'ok: "y"' in (tmp_path / 'out.yaml').read_text()
+
+
+def test_quiet_hides_the_progress_but_not_the_result(box: actionspec.Model) -> None:
+    loud = box.juju('run db/0 report')
+    quiet = box.juju('run db/0 report --quiet')
+    assert loud.stderr.startswith('Running operation 1 with 1 task\n')
+    assert (quiet.stderr, quiet.stdout) == ('', loud.stdout)
+    assert box.juju('run db/0 report --background --quiet').stderr == ''
+
+
+def test_color_flags_are_accepted(box: actionspec.Model) -> None:
+    assert box.juju('run db/0 report --no-color').exit_code == 0
+    assert box.juju('run db/0 report --color').exit_code == 0
+
+
+def test_show_task_watch_waits_until_done(box: actionspec.Model) -> None:
+    box.juju('run db/0 backup --background')
+    assert box.juju('show-task 2 --format yaml').stdout.count('status: running') == 1
+    box.hold_points.release('go')  # type: ignore[union-attr]
+    watched = box.juju('show-task 2 --watch --format yaml')
+    assert 'status: completed' in watched.stdout and 'size: 10G' in watched.stdout
+
+
+def test_operations_filters_and_pages(box: actionspec.Model) -> None:
+    box.juju('run db/0 report')
+    box.juju('run db/1 report')
+    box.juju('run db/0 db/1 backup --background')
+    assert [line.split()[0] for line in box.juju('operations').stdout.splitlines()[1:]] == [
+        '1',
+        '3',
+        '5',
+    ]
+    assert (
+        box.juju('operations --units db/1 --actions report').stdout.splitlines()[1].split()[0]
+        == '3'
+    )
+    assert box.juju('operations --apps db --status running').stdout.count('\n') == 2
+    paged = box.juju('operations --offset 1 --limit 1').stdout
+    assert paged.startswith(
+        'Displaying operation results 2 to 2.\n'
+        'Run the command again with --offset=2 --limit=1 to see the next batch.\n\n'
+    )
+    assert box.juju('operations --machines 0').stderr == 'no matching operations\n'
+    assert box.juju('operations --apps nope').stderr == 'ERROR application "nope" not found\n'
+
+
+def test_show_operation_json_and_a_task_not_found(box: actionspec.Model) -> None:
+    box.juju('run db/0 report')
+    shown = box.juju('show-operation 1 --format json').stdout
+    assert shown.startswith('{"summary":"report run on unit-db-0","status":"completed",')
+    assert box.juju('show-task 9').stderr == 'ERROR task 9 not found\n'
+
+
+def test_actions_schema_in_json(box: actionspec.Model) -> None:
+    shown = box.juju('actions db --schema --format json').stdout
+    assert shown.startswith('{"backup":{"description":"No description","properties":{},')
+
+
+def test_a_params_file_is_read_first_and_words_win(box: actionspec.Model, tmp_path: Any) -> None:
+    (tmp_path / 'p.yml').write_text('hold: file\nother: 1\n')
+    commands.call(
+        box,
+        ['run', 'db/0', 'backup', 'hold=word', '--params', 'p.yml', '--background'],
+        cwd=tmp_path,
+    )
+    assert box.task('2').params == {'hold': 'word', 'other': 1}
+    (tmp_path / 'list.yml').write_text('- a\n')
+    refused = commands.call(box, ['run', 'db/0', 'report', '--params', 'list.yml'], cwd=tmp_path)
+    assert refused.stderr == 'ERROR params must contain a YAML map with string keys\n'
