@@ -7,6 +7,7 @@ import datetime
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -196,7 +197,7 @@ class Backup(actionspec.Charm):
 
 
 @pytest.fixture
-def box() -> actionspec.Model:
+def box() -> Iterator[actionspec.Model]:
     m = actionspec.Model(clock=actionspec.TickingClock(), hold_points=True)
     m.deploy('db', Backup, units=2, actions={'backup': {}, 'report': {}})
     yield m
@@ -280,3 +281,21 @@ def test_a_params_file_is_read_first_and_words_win(box: actionspec.Model, tmp_pa
     (tmp_path / 'list.yml').write_text('- a\n')
     refused = commands.call(box, ['run', 'db/0', 'report', '--params', 'list.yml'], cwd=tmp_path)
     assert refused.stderr == 'ERROR params must contain a YAML map with string keys\n'
+
+
+def test_run_and_show_task_show_local_time_unless_utc() -> None:
+    script = (
+        'import actionspec\n'
+        'from actionspec import examples\n'
+        'm = actionspec.Model(clock=actionspec.TickingClock())\n'
+        "m.deploy('db', examples.BenchCharm, actions={'do': {}})\n"
+        "print(m.juju('run db/0 do n=1 --format yaml').stdout)\n"
+        "print(m.juju('show-task 2 --format yaml --utc').stdout)\n"
+    )
+    env = {**os.environ, 'TZ': 'CET-1'}
+    shown = subprocess.run(
+        [sys.executable, '-c', script], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    local, utc = shown.split('\n\n', 1)
+    assert 'enqueued: 2025-01-01 01:00:00 +0100 CET' in local
+    assert 'enqueued: 2025-01-01 00:00:00 +0000 UTC' in utc

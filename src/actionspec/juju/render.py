@@ -3,7 +3,7 @@
 Source: juju/juju 3.6 cmd/juju/action/run.go and common.go (`formatActionResult`,
 `printPlainOutput`, `processOperationResults`), 2.9.31 cmd/juju/action/runaction.go and
 showoutput.go (`run-action --wait`, the "compat" layout). Timestamps are shown as with
-`--utc`.
+`--utc` unless a caller asks for the machine's local time (`utc=False`).
 """
 
 from __future__ import annotations
@@ -58,7 +58,9 @@ def _cleaned_results(results: Mapping[str, Any], profile: versions.JujuProfile) 
     return cleaned
 
 
-def task_info(task: operation.Task, profile: versions.JujuProfile) -> dict[str, Any]:
+def task_info(
+    task: operation.Task, profile: versions.JujuProfile, *, utc: bool = True
+) -> dict[str, Any]:
     """One unit's entry in `juju run --format yaml|json` (`formatActionResult`)."""
     info: dict[str, Any] = {'id': task.id, 'status': str(task.status), 'unit': task.unit}
     if task.message:
@@ -67,9 +69,12 @@ def task_info(task: operation.Task, profile: versions.JujuProfile) -> dict[str, 
     if results:
         info['results'] = results
     if task.logs:
-        info['log'] = [f'{goformat.time_string(log.timestamp)} {log.message}' for log in task.logs]
+        info['log'] = [
+            f'{goformat.time_string(log.timestamp, local=not utc)} {log.message}'
+            for log in task.logs
+        ]
     timing = {
-        name: goformat.time_string(moment)
+        name: goformat.time_string(moment, local=not utc)
         for name, moment in (
             ('enqueued', task.timing.enqueued),
             ('started', task.timing.started),
@@ -157,8 +162,9 @@ def compat_task_info(task: operation.Task, profile: versions.JujuProfile) -> dic
     return info
 
 
-def render(op: operation.Operation, fmt: str = 'yaml') -> str:
-    """The text `juju run --format <fmt>` writes to stdout."""
+def render(op: operation.Operation, fmt: str = 'yaml', *, utc: bool = True) -> str:
+    """The text `juju run --format <fmt>` writes to stdout; times in UTC as with `--utc`,
+    else in the machine's local time (2.9's layout is always in UTC)."""
     if fmt not in FORMATS:
         raise ValueError(f'unknown format "{fmt}" (expected one of: {", ".join(FORMATS)})')
     if op.profile.compat_run_output:
@@ -166,11 +172,11 @@ def render(op: operation.Operation, fmt: str = 'yaml') -> str:
         return goformat.json_marshal(compat) + '\n' if fmt == 'json' else goformat.yaml_v2(compat)
     if fmt == 'plain':
         return _plain(op)
-    info = {t.unit: task_info(t, op.profile) for t in op.tasks}
+    info = {t.unit: task_info(t, op.profile, utc=utc) for t in op.tasks}
     return goformat.json_marshal(info) + '\n' if fmt == 'json' else goformat.yaml_v2(info)
 
 
-def progress(op: operation.Operation, *, finished: bool = True) -> str:
+def progress(op: operation.Operation, *, finished: bool = True, utc: bool = True) -> str:
     """What `juju run` writes to stderr while it waits (3.x); `finished`: the tasks have
     ended, so every "Waiting for task" line was reached."""
     if op.profile.compat_run_output:
@@ -186,7 +192,10 @@ def progress(op: operation.Operation, *, finished: bool = True) -> str:
     for task in op.tasks:
         lines.append(f'Waiting for task {task.id}...')
         if count == 1 and task.logs:
-            lines.extend(f'{log.timestamp:%H:%M:%S} {log.message}' for log in task.logs)
+            lines.extend(
+                f'{(log.timestamp if utc else log.timestamp.astimezone()):%H:%M:%S} {log.message}'
+                for log in task.logs
+            )
             if not task.status.active:
                 lines.append('')
         if not finished and task.status.active:
@@ -216,19 +225,19 @@ def exit_code(op: operation.Operation) -> int:
     return 1 if failure_message(op) else 0
 
 
-def cli_output(op: operation.Operation, fmt: str = 'plain') -> CliOutput:
+def cli_output(op: operation.Operation, fmt: str = 'plain', *, utc: bool = True) -> CliOutput:
     """stdout, stderr and exit status of the `juju run` that produced `op`: its results
     once done, or, when its `--wait` ran out first, Juju's timeout error (J17)."""
     if not op.done:
-        return wait_expired(op)
-    stderr = progress(op)
+        return wait_expired(op, utc=utc)
+    stderr = progress(op, utc=utc)
     message = failure_message(op)
     if message:
         stderr += f'ERROR {message}\n'
-    return CliOutput(render(op, fmt), stderr, exit_code(op))
+    return CliOutput(render(op, fmt, utc=utc), stderr, exit_code(op))
 
 
-def wait_expired(op: operation.Operation) -> CliOutput:
+def wait_expired(op: operation.Operation, *, utc: bool = True) -> CliOutput:
     """`juju run` whose `--wait` ran out: nothing on stdout, the units still waited for
     named on stderr, exit 1; the tasks go on (3.x common.go `waitForTasks`; 2.9
     runaction.go: `timeout reached`)."""
@@ -236,7 +245,7 @@ def wait_expired(op: operation.Operation) -> CliOutput:
         return CliOutput('', 'ERROR timeout reached\n', 1)
     waiting = sorted((t for t in op.tasks if t.status.active), key=lambda t: _unit_tag(t.unit))
     readable = ', '.join(f'unit {t.unit}' for t in waiting)
-    lines = progress(op, finished=False)
+    lines = progress(op, finished=False, utc=utc)
     return CliOutput('', f'{lines}ERROR timed out waiting for results from: {readable}\n', 1)
 
 

@@ -343,9 +343,8 @@ def _run(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
     if background:
         shown = render.background_output(op)
     else:
-        shown = render.cli_output(
-            ctx.model.wait(op.id, None if wait < 0 else wait), opts['format']
-        )
+        done = ctx.model.wait(op.id, None if wait < 0 else wait)
+        shown = render.cli_output(done, opts['format'], utc=opts['utc'] or _LOCAL_IS_UTC)
     _write(ctx, opts, shown)
 
 
@@ -565,7 +564,7 @@ def _show_task(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
         task = ctx.model.wait_task(task_id, wait)
         if task.status.active:
             raise CommandError('maximum wait time reached')
-    info = render.task_info(task, ctx.profile)
+    info = render.task_info(task, ctx.profile, utc=opts['utc'] or _LOCAL_IS_UTC)
     fmt = opts['format']
     if fmt == 'plain':
         _formatted(ctx, opts, render.plain_task(task, ctx.profile))
