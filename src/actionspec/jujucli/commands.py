@@ -394,12 +394,14 @@ RUN_ACTION_FLAGS = (
 
 def _run_action(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
     units, action, pairs = _parse_run_words(words, '2.9')
+    wait = opts['wait']
+    if isinstance(wait, float) and 0 < wait < 0.001:
+        raise _usage_error('timeout must be greater or equal to 1 ms')
     params = _params(ctx, opts['params'], pairs, opts['string-args'])
     try:
         op = ctx.model.enqueue(*units, action=action, params=params)
     except model.RunError as e:
         raise CommandError(str(e).split('\n')[0]) from None
-    wait = opts['wait']
     if wait is None:
         _formatted(ctx, opts, render.background_output(op).stdout)
         return
