@@ -473,10 +473,8 @@ def parser() -> argparse.ArgumentParser:
         description=(
             "Run Juju's action commands, as the juju client does, against a charm directory "
             'deployed into a fresh model. Separate several command lines with a ";" word '
-            '(quoted for the shell): they run in turn against the same model. actionspec'
-            "'"
-            's '
-            "own options come before the command; what follows it is the command's."
+            '(quoted for the shell): they run in turn against the same model. Options of '
+            'actionspec come before the command; what follows it is the command.'
         ),
     )
     _charm_options(juju)
