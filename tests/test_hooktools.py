@@ -214,8 +214,8 @@ def test_the_agent_serves_calls_after_one_that_never_finishes(agent, monkeypatch
 
 
 @pytest.mark.parametrize('version', ['2.9', '3.6', '4.0'])
-@pytest.mark.parametrize('tool', ['action-get', 'action-set', 'action-log', 'action-fail'])
-def test_action_tools_answer_help_on_stdout_with_exit_0(tool: str, version: str) -> None:
+@pytest.mark.parametrize('tool', sorted(commands.TOOLS))
+def test_hook_tools_answer_help_on_stdout_with_exit_0(tool: str, version: str) -> None:
     m = make_model(juju_version=version)
     unit = m.unit('db/0')
     ctx = context.UnitContext(m, unit, context.ActionState('do', '1', {}))
@@ -223,10 +223,28 @@ def test_action_tools_answer_help_on_stdout_with_exit_0(tool: str, version: str)
     assert (result.stderr, result.code) == ('', 0)
     assert result.stdout.startswith(f'Usage: {tool}')
     summary = result.stdout.split('Summary:\n')[1].split('\n')[0]
-    assert summary[0].isupper() == (version == '4.0')  # 4.0 capitalises its summaries
+    # 3.6.0 capitalised every summary and ended it with a full stop (3.6-rc1's jujuc).
+    assert (summary[0].isupper() and summary.endswith('.')) == (version != '2.9')
+    assert ('[options]' in result.stdout.split('\n')[0]) == ('Options:' in result.stdout)
     assert ('reserved for internal use' in result.stdout) == (
         tool == 'action-set' and version != '2.9'
     )
-    # After `--` it is an argument like any other.
+
+
+def test_help_is_an_argument_after_the_double_dash() -> None:
+    m = make_model()
+    ctx = context.UnitContext(m, m.unit('db/0'), context.ActionState('do', '1', {}))
     assert commands.run('action-log', ['--', '--help'], None, ctx).code == 0
     assert ctx.action is not None and ctx.action.logs[-1].message == '--help'
+
+
+def test_help_keeps_jujus_own_layout_to_the_byte() -> None:
+    """Checked against the copy of juju-log's help a hook-tool docs page quotes."""
+    shown = commands.help_text('juju-log', '3.6')
+    assert shown is not None and shown.startswith(
+        'Usage: juju-log [options] <message>\n\nSummary:\nWrite a message to the juju log.\n\n'
+        'Options:\n--debug  (= false)\n    log at debug level\n--format (= "")\n'
+        '    deprecated format flag\n-l, --log-level (= "INFO")\n'
+        '    Send log message at the given level\n'
+    )
+    assert '\t' in (commands.help_text('status-set', '3.6') or '')  # its details hold tabs

@@ -11,6 +11,8 @@ worker/uniter/runner/jujuc/*.go, juju/cmd output.go, juju/gnuflag flag.go.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import pathlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -258,121 +260,25 @@ TOOLS: dict[str, Tool] = {
 }
 
 
-# `--help` of the action tools, as juju/cmd lays it out (Usage, Summary, Options, Details):
-# 3.6's texts (worker/uniter/runner/jujuc/action-*.go and their tests); 4.0 capitalises the
-# summaries and lays out action-set's example differently (internal/worker/uniter/...).
-_ACTION_GET_36 = """Usage: action-get [options] [<key>[.<key>.<key>...]]
-
-Summary:
-get action parameters
-
-Options:
---format  (= smart)
-    Specify output format (json|smart|yaml)
--o, --output (= "")
-    Specify an output file
-
-Details:
-action-get will print the value of the parameter at the given key, serialized
-as YAML.  If multiple keys are passed, action-get will recurse into the param
-map as needed.
-"""
-_ACTION_FAIL_36 = """Usage: action-fail ["<failure message>"]
-
-Summary:
-set action fail status with message
-
-Details:
-action-fail sets the fail state of the action with a given error message.  Using
-action-fail without a failure message will set a default message indicating a
-problem with the action.
-"""
-_ACTION_LOG_36 = """Usage: action-log <message>
-
-Summary:
-record a progress message for the current action
-"""
-_ACTION_SET_HEAD = """Usage: action-set <key>=<value> [<key>=<value> ...]
-
-Summary:
-{summary}
-
-Details:
-action-set adds the given values to the results map of the Action. This map
-is returned to the user after the completion of the Action. Keys must start
-and end with lowercase alphanumeric, and contain only lowercase alphanumeric,
-hyphens and periods.  The following special keys are reserved for internal use:{space}
-"stdout", "stdout-encoding", "stderr", "stderr-encoding".
-
-"""
-_ACTION_SET_EXAMPLE_36 = """Example usage:
- action-set outfile.size=10G
- action-set foo.bar=2
- action-set foo.baz.val=3
- action-set foo.bar.zab=4
- action-set foo.baz=1
-
- will yield:
-
- outfile:
-   size: "10G"
- foo:
-   bar:
-     zab: "4"
-   baz: "1"
-"""
-_ACTION_SET_EXAMPLE_40 = """Example usage:
-
-    action-set outfile.size=10G
-    action-set foo.bar=2
-    action-set foo.baz.val=3
-    action-set foo.bar.zab=4
-    action-set foo.baz=1
-
-will yield:
-
-    outfile:
-      size: "10G"
-    foo:
-      bar:
-        zab: "4"
-      baz: "1"
-"""
-HELP_3_6 = {
-    'action-get': _ACTION_GET_36,
-    'action-set': _ACTION_SET_HEAD.format(summary='set action results', space=' ')
-    + _ACTION_SET_EXAMPLE_36,
-    'action-log': _ACTION_LOG_36,
-    'action-fail': _ACTION_FAIL_36,
-}
-HELP_4_0 = {
-    'action-get': _ACTION_GET_36.replace('get action parameters', 'Get action parameters.'),
-    'action-set': _ACTION_SET_HEAD.format(summary='Set action results.', space=' ')
-    + _ACTION_SET_EXAMPLE_40,
-    'action-log': _ACTION_LOG_36.replace(
-        'record a progress message for the current action',
-        'Record a progress message for the current action.',
-    ),
-    'action-fail': _ACTION_FAIL_36.replace(
-        'set action fail status with message', 'Set action fail status with message.'
-    ),
-}
+# `--help` of the hook tools, as juju/cmd lays it out (Usage, Summary, Options, Details,
+# Examples), kept as files beside this module so no editor strips their trailing spaces
+# and tabs. `<tool>.3.6.txt` is what 3.6.0 and later print (worker/uniter/runner/jujuc/
+# *.go as of 3.6-rc1; 4.0's main prints the same); `<tool>.3.6-beta2.txt` is the older
+# text, verbatim from 3.6-beta2's jujuc tests, which 2.9 prints too (2.9's action-set has
+# no reserved keys to speak of: `action-set.2.9.txt`). The relation tools' help is the
+# one printed outside a relation hook: these tools take no default relation.
+HELP_DIR = pathlib.Path(__file__).with_name('help')
+_HELP_ERA = {'2.9': ('2.9', '3.6-beta2'), '3.6': ('3.6',), '4.0': ('3.6',)}
 
 
-# 2.9 has no reserved result keys (J1), and its action-set says nothing of them.
-HELP_2_9 = {
-    **HELP_3_6,
-    'action-set': HELP_3_6['action-set'].replace(
-        '  The following special keys are reserved for internal use: \n'
-        '"stdout", "stdout-encoding", "stderr", "stderr-encoding".',
-        '',
-    ),
-}
-
-
+@functools.cache
 def help_text(tool: str, juju_version: str) -> str | None:
     """`<tool> --help` for this Juju version, or None where its text is not known here."""
-    return {'2.9': HELP_2_9, '4.0': HELP_4_0}.get(juju_version, HELP_3_6).get(tool)
+    for era in _HELP_ERA.get(juju_version, ('3.6',)):
+        path = HELP_DIR / f'{tool}.{era}.txt'
+        if path.exists():
+            return path.read_text(encoding='utf-8')
+    return None
 
 
 def _asks_for_help(argv: Sequence[str]) -> bool:
