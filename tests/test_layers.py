@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ('charm', 'hooktools', 'jujucli'),  # the charm side; hook tools; Juju's action commands
     ('launch',),  # processes: charm directories, the zygote, scratch space
     ('runtimes', 'examples'),  # the model users deploy charm classes into
+    ('box',),  # a local controller and `juju` client
     ('suite',),  # scenarios, loader, comparison, runner, scripted charms
     ('targets', 'reports'),  # implementations under test; reports of a run
     ('session', 'pytest_plugin'),  # one suite session, and pytest's way into it

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import pathlib
+import shlex
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from . import bench, examples, files, reports, runtimes, session, targets, version
+from . import box as box_
 from .juju import clock, model, render, versions
 from .jujucli import commands
 from .launch import charmdir
@@ -231,6 +233,39 @@ def _juju(args: argparse.Namespace) -> int:
     return code
 
 
+def _box(args: argparse.Namespace) -> int:
+    """`actionspec box -- COMMAND`: COMMAND with a box's `juju` first on PATH; `serve`
+    keeps a box running; `env` prints the environment that uses one."""
+    words = list(args.command)
+    if words[:1] == ['--']:
+        words = words[1:]
+    if words[:1] == ['serve']:
+        data = pathlib.Path(args.data) if args.data else None
+        with box_.Box.start(data) as running:
+            print(
+                f'actionspec box serving in {running.data}; eval "$(actionspec box env '
+                f'--data {running.data})" to use it; Ctrl-C stops it',
+                file=sys.stderr,
+            )
+            with contextlib.suppress(KeyboardInterrupt):
+                running.process.wait()
+        return EXIT_OK
+    if words[:1] == ['env']:
+        if not args.data:
+            raise UsageError('box env: name the box with --data DIR (as `box serve` printed)')
+        data = pathlib.Path(args.data)
+        print(f'export JUJU_DATA={shlex.quote(str(data))}')
+        print(f'export PATH={shlex.quote(str(data / "bin"))}:"$PATH"')
+        return EXIT_OK
+    if not words:
+        raise UsageError('box: give a command to run in the box (actionspec box -- COMMAND ...)')
+    with box_.Box.start(pathlib.Path(args.data) if args.data else None) as running:
+        try:
+            return subprocess.run(words, env=running.env(), check=False).returncode
+        except FileNotFoundError:
+            raise UsageError(f'box: no such command: {words[0]}') from None
+
+
 def _juju_run(args: argparse.Namespace) -> int:
     """The older spelling: `actionspec juju-run CHARM_DIR UNIT... ACTION ...`."""
     args.command = ['run', *args.words]
@@ -423,6 +458,22 @@ def _tool_commands(sub: Any) -> None:
     d.set_defaults(func=_docs)
 
 
+def _box_parser(sub: Any) -> None:
+    box = sub.add_parser(
+        'box',
+        help='run a command with a local Juju controller and `juju` client (the box)',
+        description=(
+            'actionspec box -- COMMAND ...: start a local controller, run COMMAND with its '
+            '`juju` first on PATH and JUJU_DATA pointing at it, then stop it. `actionspec '
+            'box serve` keeps one running; `actionspec box env --data DIR` prints the '
+            'environment that uses it.'
+        ),
+    )
+    box.add_argument('--data', metavar='DIR', help='the box data directory (default: a fresh one)')
+    box.add_argument('command', nargs=argparse.REMAINDER, metavar='-- COMMAND [ARGS...]')
+    box.set_defaults(func=_box)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog='actionspec', description='The Juju action event model, as running code.'
@@ -480,6 +531,8 @@ def parser() -> argparse.ArgumentParser:
     _charm_options(juju)
     juju.add_argument('command', nargs=argparse.REMAINDER, metavar='COMMAND [ARGS...]')
     juju.set_defaults(func=_juju)
+
+    _box_parser(sub)
 
     jr = sub.add_parser(
         'juju-run', help='the older spelling of `actionspec juju --charm DIR run ...`'

@@ -1,0 +1,93 @@
+"""Juju in a box: a local controller, a daemon of its own, and a `juju` client that talks to
+it, so tests that drive the `juju` CLI run on one machine.
+
+`Box.start()` makes a fresh data directory, starts the controller and puts the client in
+`<data>/bin/juju`; `env()` is what a command needs to use it (`PATH`, `JUJU_DATA`), and
+nothing is installed as `juju` anywhere else, so a real Juju is never shadowed.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+
+from . import client
+
+
+class BoxError(RuntimeError):
+    """The box's controller could not be started."""
+
+
+class Box:
+    """A running box: its data directory and its controller process."""
+
+    def __init__(self, data: pathlib.Path, process: subprocess.Popen[bytes], owned: bool) -> None:
+        self.data = data
+        self.process = process
+        self._owned = owned
+
+    @classmethod
+    def start(cls, data: pathlib.Path | None = None) -> Box:
+        """Start a controller on `data` (default: a fresh temporary directory, removed by
+        `stop`), and install the client beside it."""
+        owned = data is None
+        data = pathlib.Path(tempfile.mkdtemp(prefix='actionspec-box-')) if data is None else data
+        data.mkdir(parents=True, exist_ok=True)
+        install_client(data / 'bin')
+        process = subprocess.Popen(
+            [sys.executable, '-m', 'actionspec.box.daemon', str(data)],
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != b'ready':
+            process.kill()
+            raise BoxError(f'the box controller did not start (exit status {process.wait()})')
+        return cls(data, process, owned)
+
+    def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """An environment whose `juju` is this box's client."""
+        env = dict(os.environ if base is None else base)
+        env['PATH'] = f'{self.data / "bin"}{os.pathsep}{env.get("PATH", "")}'
+        env['JUJU_DATA'] = str(self.data)
+        return env
+
+    def stop(self) -> None:
+        """Stop the controller (and every charm process of its models); remove the data
+        directory if the box made it."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if self._owned:
+            shutil.rmtree(self.data, ignore_errors=True)
+
+    def __enter__(self) -> Box:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f'Box({str(self.data)!r})'
+
+
+def install_client(bin_dir: pathlib.Path) -> pathlib.Path:
+    """Write the `juju` client into `bin_dir`: the client module's own source, run by this
+    Python in isolated mode without `site`, so it starts in a few milliseconds."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    target = bin_dir / 'juju'
+    source = pathlib.Path(client.__file__).read_text(encoding='utf-8')
+    target.write_text(f'#!{sys.executable} -IS\n{source}', encoding='utf-8')
+    target.chmod(0o755)
+    return target

@@ -1,0 +1,159 @@
+"""The box's controller: models by name, each an `actionspec.Model`, answering the `juju`
+commands of a client as Juju 3.6's controller and client would together.
+
+The model-level commands are here (`version`, `add-model`, `models`, `switch`,
+`destroy-model`, `deploy`); the action commands are the command layer's
+(`jujucli.commands`). After every command the unit agents work, as they do between one
+command and the next on a real controller.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+from collections.abc import Callable, Sequence
+
+from .. import runtimes
+from ..juju import render
+from ..jujucli import commands
+from ..jujucli import flags as flags_
+from ..launch import charmdir
+
+# What `juju version` answers: the client of the Juju the box plays.
+VERSION = '3.6.12-genericlinux-amd64'
+
+# The client's words when no model is chosen (cmd/modelcmd: ErrNoModelSpecified).
+NO_MODEL = (
+    'no model in focus\n\n'
+    'Please use "juju models" to see models available to you.\n'
+    'You can set current model by running "juju switch"\n'
+    'or specify any other model on the command line using the "-m" option.'
+)
+
+
+@dataclasses.dataclass
+class Controller:
+    """Every model of the box, and which one a client without `-m` means."""
+
+    models: dict[str, runtimes.Model] = dataclasses.field(default_factory=dict)
+    current: str = ''
+
+    def handle(self, argv: Sequence[str], cwd: pathlib.Path, model: str = '') -> render.CliOutput:
+        """Answer one `juju` command line, as the client prints it."""
+        name = argv[0] if argv else ''
+        own = self._commands().get(name)
+        known = commands.commands_for('3.6').keys() | commands.ALIASES.keys()
+        if own is None and name not in known:
+            return render.CliOutput(
+                '', f'ERROR juju: "{name}" is not a juju command. See "juju --help".\n', 2
+            )
+        try:
+            if own is not None:
+                return own(list(argv[1:]), cwd)
+            target = self._model(self._model_flag(argv[1:]) or model or self.current)
+        except LookupError as e:
+            return render.CliOutput('', f'ERROR {e.args[0]}\n', 1)
+        shown = commands.call(target, argv, cwd=cwd)
+        target.advance()
+        return shown
+
+    def _commands(self) -> dict[str, Callable[[list[str], pathlib.Path], render.CliOutput]]:
+        return {
+            'version': self._version,
+            'add-model': self._add_model,
+            'models': self._list_models,
+            'switch': self._switch,
+            'destroy-model': self._destroy_model,
+            'deploy': self._deploy,
+        }
+
+    def _model(self, name: str) -> runtimes.Model:
+        if not name:
+            raise LookupError(NO_MODEL)
+        found = self.models.get(name.rpartition(':')[2].rpartition('/')[2])
+        if found is None:
+            raise LookupError(f'model "{name}" not found')
+        return found
+
+    @staticmethod
+    def _model_flag(words: Sequence[str]) -> str:
+        for n, word in enumerate(words):
+            if word in ('-m', '--model') and n + 1 < len(words):
+                return words[n + 1]
+            if word.startswith('--model='):
+                return word.removeprefix('--model=')
+        return ''
+
+    def _version(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
+        return render.CliOutput(f'{VERSION}\n', '', 0)
+
+    def _add_model(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
+        names = [w for w in words if not w.startswith('-')]
+        if not names:
+            return render.CliOutput('', 'ERROR model name is required\n', 2)
+        name = names[0]
+        if name in self.models:
+            return render.CliOutput('', f'ERROR model "admin/{name}" already exists\n', 1)
+        self.models[name] = runtimes.Model(name)
+        self.current = name
+        return render.CliOutput(
+            '', f"Added '{name}' model on box/default with credential 'box' for user 'admin'\n", 0
+        )
+
+    def _list_models(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
+        rows = [['Model', 'Cloud/Region', 'Type', 'Status', 'Units', 'Access', 'Last connection']]
+        for name, m in self.models.items():
+            units = sum(len(app.units) for app in m.applications.values())
+            shown = f'{name}*' if name == self.current else name
+            rows.append(
+                [shown, 'box/default', 'box', 'available', str(units) or '-', 'admin', 'just now']
+            )
+        return render.CliOutput('Controller: box\n\n' + commands.table(rows), '', 0)
+
+    def _switch(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
+        if not words:
+            return render.CliOutput(f'box:admin/{self.current}\n', '', 0)
+        name = words[0].rpartition(':')[2].rpartition('/')[2]
+        if name not in self.models:
+            return render.CliOutput(
+                '', f'ERROR "{words[0]}" is not the name of a model or controller\n', 1
+            )
+        before, self.current = self.current, name
+        return render.CliOutput('', f'box:admin/{before} -> box:admin/{name}\n', 0)
+
+    def _destroy_model(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
+        names = [w for w in words if not w.startswith('-')]
+        if not names or names[0] not in self.models:
+            shown = names[0] if names else ''
+            return render.CliOutput('', f'ERROR model "{shown}" not found\n', 1)
+        model = self.models.pop(names[0])
+        for app in model.applications.values():
+            close = getattr(app.charm, 'close', None)
+            if close is not None:
+                close()
+        if self.current == names[0]:
+            self.current = ''
+        return render.CliOutput('', 'Destroying model\nModel destroyed.\n', 0)
+
+    def _deploy(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
+        spec = (
+            flags_.Flag(('num-units', 'n'), 'uint', 1, 'Number of application units to deploy'),
+            flags_.Flag(('model', 'm'), 'string', '', ''),
+            flags_.Flag(('trust',), 'bool', False, ''),
+        )
+        try:
+            opts, positional = flags_.parse(spec, words)
+        except flags_.FlagError as e:
+            return render.CliOutput('', f'ERROR {e}\n', 2)
+        if not positional:
+            return render.CliOutput('', 'ERROR no charm name specified\n', 2)
+        try:
+            target = self._model(opts['model'] or self.current)
+        except LookupError as e:
+            return render.CliOutput('', f'ERROR {e.args[0]}\n', 1)
+        path = (cwd / positional[0]).resolve()
+        try:
+            app = charmdir.deploy_charm_dir(target, path, units=opts['num-units'])
+        except (ValueError, OSError) as e:
+            return render.CliOutput('', f'ERROR {e}\n', 1)
+        return render.CliOutput('', f'Deployed "{app.name}" from local charm "{app.name}"\n', 0)

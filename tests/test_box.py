@@ -1,0 +1,176 @@
+"""The box: a controller daemon of its own and a `juju` client that talks to it, driven as
+a test drives the `juju` CLI (real processes, the real client executable)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from actionspec import box as box_
+
+CHARM = pathlib.Path(__file__).parent / 'charms' / 'snapshot'
+
+
+@pytest.fixture
+def box() -> Iterator[box_.Box]:
+    with box_.Box.start() as running:
+        yield running
+
+
+def juju(
+    running: box_.Box, *argv: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ['juju', *argv], env=env or running.env(), capture_output=True, text=True, check=False
+    )
+
+
+def test_the_client_is_the_boxs_own_and_first_on_path(box: box_.Box) -> None:
+    env = box.env()
+    found = subprocess.run(
+        ['sh', '-c', 'command -v juju'], env=env, capture_output=True, text=True, check=False
+    )
+    assert found.stdout.strip() == str(box.data / 'bin' / 'juju')
+    assert juju(box, 'version').stdout == '3.6.12-genericlinux-amd64\n'
+
+
+def test_deploy_and_run_an_action_through_the_cli(box: box_.Box) -> None:
+    assert juju(box, 'add-model', 'test').returncode == 0
+    deployed = juju(box, 'deploy', str(CHARM), '-n', '2')
+    assert deployed.returncode == 0, deployed.stderr
+    ran = juju(box, 'run', 'snapshot/0', 'snapshot-database', 'outfile=/tmp/x', '--format', 'json')
+    assert ran.returncode == 0, ran.stderr
+    task = json.loads(ran.stdout)['snapshot/0']
+    assert (task['id'], task['status']) == ('2', 'completed')
+    assert ran.stderr.startswith('Running operation 1 with 1 task\n')
+    shown = juju(box, 'show-task', '2', '--format', 'yaml')
+    assert 'status: completed' in shown.stdout
+    failed = juju(box, 'run', 'snapshot/1', 'snapshot-database', 'outfile=/tmp/x')
+    assert failed.stdout.startswith('Action id 4 failed: disk full')  # the charm fails on db/1
+    assert failed.returncode == 0  # action-fail alone: juju run exits 0 (J12)
+
+
+def test_the_model_comes_from_the_flag_the_environment_or_the_switch(box: box_.Box) -> None:
+    juju(box, 'add-model', 'one')
+    juju(box, 'add-model', 'two')  # the current model now
+    juju(box, 'deploy', str(CHARM), '-m', 'one')
+    assert juju(box, 'actions', 'snapshot', '-m', 'one').returncode == 0
+    missing = juju(box, 'actions', 'snapshot')
+    assert (missing.returncode, missing.stderr) == (1, 'ERROR application "snapshot" not found\n')
+    env = {**box.env(), 'JUJU_MODEL': 'one'}
+    assert juju(box, 'actions', 'snapshot', env=env).returncode == 0
+    assert juju(box, 'switch', 'one').stderr == 'box:admin/two -> box:admin/one\n'
+    assert juju(box, 'actions', 'snapshot').returncode == 0
+    assert (
+        juju(box, 'actions', 'snapshot', '-m', 'nope').stderr == 'ERROR model "nope" not found\n'
+    )
+
+
+def test_without_a_model_the_client_says_how_to_choose_one(box: box_.Box) -> None:
+    shown = juju(box, 'operations')
+    assert shown.returncode == 1
+    assert shown.stderr.startswith('ERROR no model in focus\n')
+
+
+def test_unknown_commands_get_jujus_kind_of_error(box: box_.Box) -> None:
+    shown = juju(box, 'frobnicate')
+    assert (shown.returncode, shown.stderr) == (
+        2,
+        'ERROR juju: "frobnicate" is not a juju command. See "juju --help".\n',
+    )
+
+
+def test_two_clients_at_once_are_both_answered(box: box_.Box) -> None:
+    juju(box, 'add-model', 'test')
+    juju(box, 'deploy', str(CHARM), '-n', '2')
+    clients = [
+        subprocess.Popen(
+            [
+                'juju',
+                'run',
+                f'snapshot/{n}',
+                'snapshot-database',
+                'outfile=/tmp/x',
+                '--format',
+                'json',
+            ],
+            env=box.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in (0, 0)
+    ]
+    answers = [json.loads(c.communicate()[0])['snapshot/0'] for c in clients]
+    assert sorted(a['id'] for a in answers) == ['2', '4']
+    assert all(a['status'] == 'completed' for a in answers)
+
+
+def test_a_dead_controller_gives_the_client_one_line(box: box_.Box) -> None:
+    box.process.kill()  # the controller dies; its client and data stay
+    box.process.wait()
+    shown = juju(box, 'version')
+    assert shown.returncode == 1
+    assert shown.stderr.startswith('ERROR cannot reach the actionspec box controller at ')
+    assert shown.stderr.count('\n') == 1 and 'Traceback' not in shown.stderr
+
+
+def test_stopping_leaves_no_process_and_no_directory() -> None:
+    running = box_.Box.start()
+    pid, data = running.process.pid, running.data
+    env = running.env()
+    subprocess.run(['juju', 'add-model', 't'], env=env, check=True, capture_output=True)
+    subprocess.run(['juju', 'deploy', str(CHARM)], env=env, check=True, capture_output=True)
+    subprocess.run(  # a dispatch makes the controller's scratch space
+        ['juju', 'run', 'snapshot/0', 'snapshot-database', 'outfile=x'],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    running.stop()
+    assert running.process.poll() is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert not data.exists()
+    scratch = [
+        p
+        for base in (pathlib.Path('/dev/shm'), pathlib.Path('/tmp'))
+        if base.is_dir()
+        for p in base.glob(f'actionspec-{pid}-*')
+    ]
+    assert scratch == []
+
+
+def test_a_bad_request_is_answered_not_a_traceback(box: box_.Box) -> None:
+    with socket.socket(socket.AF_UNIX) as conn:
+        conn.connect(str(box.data / 'box.socket'))
+        conn.sendall(b'not json')
+        conn.shutdown(socket.SHUT_WR)
+        reply = json.loads(b''.join(iter(lambda: conn.recv(4096), b'')))
+    assert reply['code'] == 1 and reply['stderr'].startswith('ERROR bad request: ')
+    assert juju(box, 'version').returncode == 0  # and the box goes on
+
+
+def test_actionspec_box_runs_a_command_inside_and_passes_its_status_back(
+    tmp_path: pathlib.Path,
+) -> None:
+    script = 'juju add-model t && juju deploy "$CHARM" && juju run snapshot/0 nope; exit 7'
+    command = pathlib.Path(sys.executable).with_name('actionspec')
+    shown = subprocess.run(
+        [str(command), 'box', '--', 'sh', '-c', script],
+        env={**os.environ, 'CHARM': str(CHARM)},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert shown.returncode == 7
+    assert 'action "nope" not defined on unit "snapshot/0"' in shown.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing left where it ran
