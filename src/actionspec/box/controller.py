@@ -18,6 +18,7 @@ from ..juju import render
 from ..jujucli import commands
 from ..jujucli import flags as flags_
 from ..launch import charmdir
+from . import status as status_
 
 # What `juju version` answers: the client of the Juju the box plays.
 VERSION = '3.6.12-genericlinux-amd64'
@@ -65,6 +66,7 @@ class Controller:
             'switch': self._switch,
             'destroy-model': self._destroy_model,
             'deploy': self._deploy,
+            'status': self._status,
         }
 
     def _model(self, name: str) -> runtimes.Model:
@@ -88,14 +90,24 @@ class Controller:
         return render.CliOutput(f'{VERSION}\n', '', 0)
 
     def _add_model(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
-        names = [w for w in words if not w.startswith('-')]
+        spec = (
+            flags_.Flag(('no-switch',), 'bool', False, ''),
+            flags_.Flag(('controller', 'c'), 'string', '', ''),
+            flags_.Flag(('config',), 'string', '', ''),
+            flags_.Flag(('credential',), 'string', '', ''),
+        )
+        try:
+            opts, names = flags_.parse(spec, words)
+        except flags_.FlagError as e:
+            return render.CliOutput('', f'ERROR {e}\n', 2)
         if not names:
             return render.CliOutput('', 'ERROR model name is required\n', 2)
         name = names[0]
         if name in self.models:
             return render.CliOutput('', f'ERROR model "admin/{name}" already exists\n', 1)
         self.models[name] = runtimes.Model(name)
-        self.current = name
+        if not opts['no-switch']:
+            self.current = name
         return render.CliOutput(
             '', f"Added '{name}' model on box/default with credential 'box' for user 'admin'\n", 0
         )
@@ -122,7 +134,19 @@ class Controller:
         return render.CliOutput('', f'box:admin/{before} -> box:admin/{name}\n', 0)
 
     def _destroy_model(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
-        names = [w for w in words if not w.startswith('-')]
+        spec = (
+            flags_.Flag(('destroy-storage',), 'bool', False, ''),
+            flags_.Flag(('release-storage',), 'bool', False, ''),
+            flags_.Flag(('force',), 'bool', False, ''),
+            flags_.Flag(('no-wait',), 'bool', False, ''),
+            flags_.Flag(('no-prompt', 'y'), 'bool', False, ''),
+            flags_.Flag(('timeout', 't'), 'duration', 0.0, ''),
+        )
+        try:
+            _, names = flags_.parse(spec, words)
+        except flags_.FlagError as e:
+            return render.CliOutput('', f'ERROR {e}\n', 2)
+        names = [n.rpartition(':')[2].rpartition('/')[2] for n in names]
         if not names or names[0] not in self.models:
             shown = names[0] if names else ''
             return render.CliOutput('', f'ERROR model "{shown}" not found\n', 1)
@@ -140,6 +164,8 @@ class Controller:
             flags_.Flag(('num-units', 'n'), 'uint', 1, 'Number of application units to deploy'),
             flags_.Flag(('model', 'm'), 'string', '', ''),
             flags_.Flag(('trust',), 'bool', False, ''),
+            flags_.Flag(('base',), 'string', '', ''),
+            flags_.Flag(('channel',), 'string', '', ''),
         )
         try:
             opts, positional = flags_.parse(spec, words)
@@ -156,4 +182,37 @@ class Controller:
             app = charmdir.deploy_charm_dir(target, path, units=opts['num-units'])
         except (ValueError, OSError) as e:
             return render.CliOutput('', f'ERROR {e}\n', 1)
+        for unit in app.units:
+            start_unit(target, unit)
         return render.CliOutput('', f'Deployed "{app.name}" from local charm "{app.name}"\n', 0)
+
+    def _status(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
+        spec = (
+            flags_.Flag(('format',), 'choice', 'tabular', '', ('tabular', 'yaml', 'json')),
+            flags_.Flag(('model', 'm'), 'string', '', ''),
+        )
+        try:
+            opts, _ = flags_.parse(spec, words)
+            target = self._model(opts['model'] or self.current)
+        except flags_.FlagError as e:
+            return render.CliOutput('', f'ERROR {e}\n', 2)
+        except LookupError as e:
+            return render.CliOutput('', f'ERROR {e.args[0]}\n', 1)
+        fmt = 'yaml' if opts['format'] == 'tabular' else opts['format']
+        return render.CliOutput(status_.render(target, fmt), '', 0)
+
+
+# The hooks a new unit runs, in the uniter's order (worker/uniter/resolver.go: install,
+# leader-elected on the leader, config-changed, start).
+START_HOOKS = ('install', 'leader-elected', 'config-changed', 'start')
+
+
+def start_unit(m: runtimes.Model, unit: str) -> None:
+    """Run a new unit's start-up hooks; a failed one leaves the unit in error there."""
+    target = m.unit(unit)
+    for hook in START_HOOKS:
+        if hook == 'leader-elected' and target.application.leader != unit:
+            continue
+        result = m.run_hook(unit, hook)
+        if result.exit_code and not result.missing:
+            return

@@ -786,6 +786,23 @@ class Model:
             timing=operation_.Timing(record.enqueued, record.started, record.completed),
         )
 
+    # -- hooks the controller decides on -------------------------------------------------
+
+    def run_hook(self, unit: str, hook: str) -> process.ProcessResult:
+        """Run `hook` on `unit` as the unit agent runs a hook Juju decided on (`install`,
+        `start`, `config-changed`, ...): a dispatch of `hooks/<hook>`, what it wrote
+        committed after a clean exit, the relation-changed hooks that causes run after it.
+        A hook that fails leaves the unit in error, `hook failed: "<hook>"`, as the uniter
+        reports it (worker/uniter/operation/runhook.go)."""
+        target = self.unit(unit)
+        env = self._env(target, f'hooks/{hook}', hook)
+        ctx = context.UnitContext(self, target)
+        result = self._dispatch(target, env, trace_.Cause.INVOCATION, ctx, None)
+        if result.exit_code and not result.missing:
+            target.status = ('error', f'hook failed: "{hook}"')
+        self.advance()
+        return result
+
     # -- dispatching ---------------------------------------------------------------------
 
     def _env(self, unit: Unit, dispatch_path: str, name: str) -> dict[str, str]:

@@ -1,0 +1,62 @@
+"""The real jubilant from PyPI, unmodified, driving a box: what charm authors' integration
+tests call (issue 13's suite grows here as the box learns the rest of the CLI)."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from actionspec import box as box_
+
+pytest.importorskip('jubilant', reason='jubilant is a dev dependency: pip install jubilant')
+pytestmark = pytest.mark.needs_ops  # the snapshot charm is an ops charm
+
+CHARM = pathlib.Path(__file__).parent / 'charms' / 'snapshot'
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import jubilant
+
+    juju = jubilant.Juju()
+    juju.add_model('it')
+    juju.model = 'it'
+    juju.deploy(sys.argv[1], num_units=2)
+    status = juju.wait(jubilant.all_active, timeout=60)
+    assert status.apps['snapshot'].units['snapshot/0'].workload_status.message == 'ready'
+    assert status.apps['snapshot'].units['snapshot/0'].leader
+    task = juju.run('snapshot/0', 'snapshot-database', {'outfile': '/tmp/x'})
+    assert task.success and task.results['snapshot']['path'] == '/tmp/x', task
+    try:
+        juju.run('snapshot/1', 'snapshot-database', {'outfile': '/tmp/x'})
+    except jubilant.TaskError as e:
+        assert (e.task.status, e.task.message) == ('failed', 'disk full'), e.task
+    else:
+        raise AssertionError('fail() did not raise TaskError')
+    try:
+        juju.run('snapshot/0', 'nope')
+    except ValueError as e:
+        assert 'action "nope" not defined on unit "snapshot/0"' in str(e), e
+    else:
+        raise AssertionError('an unknown action did not raise')
+    print('all good')
+    """
+)
+
+
+def test_jubilant_deploys_waits_and_runs_actions_in_the_box() -> None:
+    with box_.Box.start() as running:
+        shown = subprocess.run(
+            [sys.executable, '-c', SCRIPT, str(CHARM)],
+            env=running.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == 'all good'
