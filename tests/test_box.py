@@ -174,3 +174,25 @@ def test_actionspec_box_runs_a_command_inside_and_passes_its_status_back(
     assert shown.returncode == 7
     assert 'action "nope" not defined on unit "snapshot/0"' in shown.stderr
     assert list(tmp_path.iterdir()) == []  # nothing left where it ran
+
+
+def test_a_failed_install_hook_leaves_the_unit_in_error(
+    box: box_.Box, tmp_path: pathlib.Path
+) -> None:
+    charm = tmp_path / 'broken'
+    charm.mkdir()
+    (charm / 'metadata.yaml').write_text('name: broken\n')
+    dispatch = charm / 'dispatch'
+    dispatch.write_text('#!/bin/sh\n[ "$JUJU_DISPATCH_PATH" = hooks/install ] && exit 3\nexit 0\n')
+    dispatch.chmod(0o755)
+    juju(box, 'add-model', 't')
+    assert juju(box, 'deploy', str(charm)).returncode == 0
+    status = json.loads(juju(box, 'status', '--format', 'json').stdout)
+    unit = status['applications']['broken']['units']['broken/0']
+    assert unit['workload-status']['current'] == 'error'
+    assert unit['workload-status']['message'] == 'hook failed: "install"'
+    assert status['applications']['broken']['application-status']['current'] == 'error'
+    assert (
+        status['model']['name'] == 't'
+        and status['machines']['0']['juju-status']['current'] == 'started'
+    )

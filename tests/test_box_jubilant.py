@@ -60,3 +60,54 @@ def test_jubilant_deploys_waits_and_runs_actions_in_the_box() -> None:
         )
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == 'all good'
+
+
+DEMO = pathlib.Path(__file__).parent / 'charms' / 'box-demo'
+
+DEMO_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    import jubilant
+
+    with jubilant.temp_model() as juju:
+        juju.deploy(sys.argv[1])
+        juju.wait(jubilant.all_active, timeout=60)
+        assert juju.run('demo/0', 'echo', {'text': 'hi'}).results == {'text': 'hi'}
+        try:
+            juju.run('demo/0', 'raise')
+        except jubilant.TaskError as e:
+            assert e.task.status == 'failed' and e.task.return_code == 1, e.task
+            assert 'RuntimeError' in e.task.stderr, e.task
+        else:
+            raise AssertionError('an exception did not raise TaskError')
+        started = time.monotonic()
+        try:
+            juju.run('demo/0', 'slow', {'seconds': 3}, wait=0.5)
+        except TimeoutError as e:
+            assert 'timed out waiting for results from: unit demo/0' in str(e), e
+        else:
+            raise AssertionError('the wait did not run out')
+        assert time.monotonic() - started < 2.5  # it gave up at its wait, not at the end
+        try:
+            juju.run('demo/7', 'echo', {'text': 'x'})
+        except ValueError as e:
+            assert '"unit-demo-7" not found' in str(e), e
+        else:
+            raise AssertionError('an unknown unit did not raise')
+    print('all good')
+    """
+)
+
+
+def test_jubilant_sees_exceptions_wait_expiry_and_unknown_units() -> None:
+    with box_.Box.start() as running:
+        shown = subprocess.run(
+            [sys.executable, '-c', DEMO_SCRIPT, str(DEMO)],
+            env=running.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == 'all good'

@@ -105,7 +105,7 @@ class Controller:
         name = names[0]
         if name in self.models:
             return render.CliOutput('', f'ERROR model "admin/{name}" already exists\n', 1)
-        self.models[name] = runtimes.Model(name)
+        self.models[name] = runtimes.Model(name, real_time=True)
         if not opts['no-switch']:
             self.current = name
         return render.CliOutput(

@@ -41,8 +41,10 @@ MAX_CONSEQUENT_HOOKS = 10_000
 # What a pending task says once cancelled (state/action.go `Cancel`).
 CANCELLED_MESSAGE = 'action cancelled via the API'
 
-# How far the model's clock moves between looks while `wait` waits for held tasks.
+# How far the model's clock moves between looks while `wait` waits for held tasks, and
+# how often a model in real time looks at its running tasks.
 POLL_SECONDS = 1.0
+REAL_TIME_POLL_SECONDS = 0.002
 
 # How often a waiting controller looks at a running dispatch.
 _LOOK_SECONDS = 0.0005
@@ -270,7 +272,9 @@ class _TaskRecord:
 class _Dispatching:
     """One dispatch in progress. A runtime that can hold a dispatch (`held`) runs it on a
     thread of its own, so the controller can look at, cancel or abort the task while it
-    is held; any other dispatch runs to its end at once, as nothing could see it run."""
+    is held; so does every task of a model in real time, which goes on while its
+    dispatches run. Any other dispatch runs to its end at once, as nothing could see it
+    run."""
 
     def __init__(
         self,
@@ -278,14 +282,17 @@ class _Dispatching:
         request: process.DispatchRequest,
         ctx: context.UnitContext,
         record: process.Recorder,
+        *,
+        in_real_time: bool = False,
     ) -> None:
         self.ctx = ctx
         self.request = request
         self._held = getattr(charm, 'held', None)
+        self._patient = not in_real_time
         self._result: process.ProcessResult | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
-        if self._held is None:
+        if self._held is None and not in_real_time:
             self._result = charm.dispatch(request, ctx, record)
             return
         self._thread = threading.Thread(
@@ -314,9 +321,12 @@ class _Dispatching:
         self.settle()
 
     def settle(self) -> None:
-        """Wait until the dispatch has ended or is held (and not being aborted)."""
+        """Wait until the dispatch has ended or is held (and not being aborted); in real
+        time, only until it is being aborted has ended."""
         context_id = self.request.env[environment.CONTEXT_ID]
         while self._thread is not None and self._thread.is_alive():
+            if not self._patient and not self.aborted:
+                return
             if self._held is not None and not self.aborted and self._held(context_id):
                 return
             self._thread.join(_LOOK_SECONDS)
@@ -340,8 +350,13 @@ class Model:
         juju_version: str = versions.DEFAULT_VERSION,
         clock: clock_.Clock | None = None,
         model_uuid: str | None = None,
+        real_time: bool = False,
     ) -> None:
+        """`real_time`: the controller goes on while tasks run, as a real one does (a
+        `--wait` can run out while a slow action runs); by default each task runs to its
+        end (or to a hold point) before the model does anything else."""
         self.name = name
+        self.real_time = real_time
         self.profile = versions.profile(juju_version)
         self.clock: clock_.Clock = clock or clock_.SystemClock()
         self.uuid = model_uuid or str(uuid_.uuid5(uuid_.NAMESPACE_DNS, f'{name}.actionspec'))
@@ -662,18 +677,23 @@ class Model:
         deadline = (
             None if timeout is None else self.clock.now() + datetime.timedelta(seconds=timeout)
         )
+        poll = REAL_TIME_POLL_SECONDS if self.real_time else POLL_SECONDS
         while True:
             self.advance()
             if done():
                 return
+            running = any(t.dispatching and t.dispatching.alive for t in self._running)
             if deadline is None:
+                if self.real_time and running:
+                    self.clock.sleep(poll)
+                    continue
                 raise RuntimeError(
                     f'{what} cannot finish: it waits for dispatches that wait to be released'
                 )
             remaining = (deadline - self.clock.now()).total_seconds()
             if remaining <= 0:
                 return
-            self.clock.sleep(min(remaining, POLL_SECONDS))
+            self.clock.sleep(min(remaining, poll))
 
     def _start_ready(self) -> bool:
         """Start what each unit may start now; True if anything started or ended."""
@@ -832,9 +852,13 @@ class Model:
                 record.trace.append(entry)
 
         # Only a dispatch that can be held can be seen running, and so aborted.
-        abort = threading.Event() if hasattr(unit.application.charm, 'held') else process.NEVER
+        in_real_time = self.real_time and ctx.action is not None
+        seen = in_real_time or hasattr(unit.application.charm, 'held')
+        abort = threading.Event() if seen else process.NEVER
         request = process.DispatchRequest(unit.name, env, cause, abort)
-        return _Dispatching(unit.application.charm, request, ctx, recorder)
+        return _Dispatching(
+            unit.application.charm, request, ctx, recorder, in_real_time=in_real_time
+        )
 
     def _dispatch(
         self,
