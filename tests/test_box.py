@@ -196,3 +196,34 @@ def test_a_failed_install_hook_leaves_the_unit_in_error(
         status['model']['name'] == 't'
         and status['machines']['0']['juju-status']['current'] == 'started'
     )
+
+
+DEMO = pathlib.Path(__file__).parent / 'charms' / 'box-demo'
+
+
+def test_config_gets_sets_resets_and_refuses_what_the_charm_lacks(box: box_.Box) -> None:
+    juju(box, 'add-model', 't')
+    juju(box, 'deploy', str(DEMO))
+    shown = json.loads(juju(box, 'config', 'demo', '--format', 'json').stdout)
+    assert shown['settings']['greeting'] == {
+        'default': 'hello',
+        'description': 'What the greet action says.',
+        'source': 'default',
+        'type': 'string',
+        'value': 'hello',
+    }
+    assert juju(box, 'config', 'demo', 'greeting=hey').returncode == 0
+    shown = json.loads(juju(box, 'config', 'demo', '--format', 'json').stdout)
+    assert (shown['settings']['greeting']['value'], shown['settings']['greeting']['source']) == (
+        'hey',
+        'user',
+    )
+    refused = juju(box, 'config', 'demo', 'loud=maybe')
+    assert (refused.returncode, refused.stderr) == (
+        1,
+        'ERROR option "loud" expected boolean, got "maybe"\n',
+    )
+    assert juju(box, 'config', 'demo', 'nope=1').stderr == 'ERROR unknown option "nope"\n'
+    assert juju(box, 'config', 'demo', '--reset', 'greeting').returncode == 0
+    said = juju(box, 'run', 'demo/0', 'greet', '--format', 'json').stdout
+    assert json.loads(said)['demo/0']['results']['said'] == 'hello'  # config-get, after the reset

@@ -73,6 +73,12 @@ DEMO_SCRIPT = textwrap.dedent(
         juju.deploy(sys.argv[1])
         juju.wait(jubilant.all_active, timeout=60)
         assert juju.run('demo/0', 'echo', {'text': 'hi'}).results == {'text': 'hi'}
+        assert juju.config('demo') == {'greeting': 'hello', 'loud': False}
+        juju.config('demo', {'greeting': 'hey', 'loud': True})
+        assert juju.run('demo/0', 'greet').results == {'said': 'HEY'}
+        juju.config('demo', reset=['greeting'])
+        assert juju.config('demo')['greeting'] == 'hello'
+        assert juju.run('demo/0', 'greet').results == {'said': 'HELLO'}
         try:
             juju.run('demo/0', 'raise')
         except jubilant.TaskError as e:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import dataclasses
 import pathlib
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from .. import runtimes
-from ..juju import render
+from ..juju import goformat, render
 from ..jujucli import commands
 from ..jujucli import flags as flags_
 from ..launch import charmdir
@@ -67,6 +68,7 @@ class Controller:
             'destroy-model': self._destroy_model,
             'deploy': self._deploy,
             'status': self._status,
+            'config': self._config,
         }
 
     def _model(self, name: str) -> runtimes.Model:
@@ -186,6 +188,46 @@ class Controller:
             start_unit(target, unit)
         return render.CliOutput('', f'Deployed "{app.name}" from local charm "{app.name}"\n', 0)
 
+    def _config(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
+        """`juju config APP`: the settings; `juju config APP k=v ... --reset k2`: set them
+        (cmd/juju/application/config.go; the layout of its `--format json|yaml`)."""
+        spec = (
+            flags_.Flag(('format',), 'choice', 'yaml', '', ('yaml', 'json')),
+            flags_.Flag(('model', 'm'), 'string', '', ''),
+            flags_.Flag(('reset',), 'strings', (), ''),
+        )
+        try:
+            opts, positional = flags_.parse(spec, words)
+            target = self._model(opts['model'] or self.current)
+        except flags_.FlagError as e:
+            return render.CliOutput('', f'ERROR {e}\n', 2)
+        except LookupError as e:
+            return render.CliOutput('', f'ERROR {e.args[0]}\n', 1)
+        if not positional:
+            return render.CliOutput('', 'ERROR no application name specified\n', 2)
+        app = target.applications.get(positional[0])
+        if app is None:
+            return render.CliOutput('', f'ERROR application "{positional[0]}" not found\n', 1)
+        pairs = positional[1:]
+        if not pairs and not opts['reset']:
+            shown = {'application': app.name, 'charm': app.name, 'settings': _settings(app)}
+            if opts['format'] == 'json':
+                return render.CliOutput(goformat.json_marshal(shown) + '\n', '', 0)
+            return render.CliOutput(goformat.yaml_v2(shown), '', 0)
+        values: dict[str, str] = {}
+        for pair in pairs:
+            key, sep, value = pair.partition('=')
+            if not sep:
+                return render.CliOutput(
+                    '', 'ERROR can only retrieve a single value, or all values\n', 2
+                )
+            values[key] = value
+        try:
+            target.set_config(app.name, values, [k for k in opts['reset'] if k])
+        except ValueError as e:
+            return render.CliOutput('', f'ERROR {e}\n', 1)
+        return render.CliOutput('', '', 0)
+
     def _status(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
         spec = (
             flags_.Flag(('format',), 'choice', 'tabular', '', ('tabular', 'yaml', 'json')),
@@ -200,6 +242,22 @@ class Controller:
             return render.CliOutput('', f'ERROR {e.args[0]}\n', 1)
         fmt = 'yaml' if opts['format'] == 'tabular' else opts['format']
         return render.CliOutput(status_.render(target, fmt), '', 0)
+
+
+def _settings(app: Any) -> dict[str, Any]:
+    """Each option as `juju config` shows it: default, description, source, type, value."""
+    shown: dict[str, Any] = {}
+    for name, option in app.config_options.items():
+        entry: dict[str, Any] = {}
+        if option.get('default') is not None:
+            entry['default'] = option['default']
+        entry['description'] = option.get('description', '')
+        entry['source'] = 'user' if name in app.config_values else 'default'
+        entry['type'] = option.get('type', 'string')
+        if name in app.config:
+            entry['value'] = app.config[name]
+        shown[name] = entry
+    return shown
 
 
 # The hooks a new unit runs, in the uniter's order (worker/uniter/resolver.go: install,

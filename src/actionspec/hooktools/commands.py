@@ -240,7 +240,7 @@ def config_get(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -
     opts, args = parse(argv, [FORMAT, OUTPUT, Flag(('a', 'all'), 'all', takes_value=False)])
     if len(args) > 1:
         raise _unrecognized(args[1:])
-    config: dict[str, Any] = {}
+    config = ctx.config_get()
     return formatted(config.get(args[0]) if args else config, opts.get('format', 'smart'))
 
 

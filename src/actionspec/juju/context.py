@@ -59,6 +59,7 @@ class HookTools(Protocol):
     def status_set(self, status: str, message: str = '', *, app: bool = False) -> None: ...
     def juju_log(self, message: str, level: str = 'INFO') -> None: ...
     def juju_version(self) -> str: ...
+    def config_get(self) -> dict[str, Any]: ...
 
 
 class LogEntry(NamedTuple):
@@ -138,6 +139,10 @@ class UnitContext:
     def juju_version(self) -> str:
         """The Juju version whose hook tools these are (their help differs)."""
         return self.model.profile.version
+
+    def config_get(self) -> dict[str, Any]:
+        """The application's config: set values, else defaults."""
+        return self.unit.application.config
 
     def status_set(self, status: str, message: str = '', *, app: bool = False) -> None:
         valid = ('maintenance', 'blocked', 'waiting', 'active')

@@ -121,9 +121,24 @@ class Application:
     units: dict[str, Unit] = dataclasses.field(default_factory=dict, repr=False)
     leader: str | None = None
     status: tuple[str, str] = ('unknown', '')
+    # config.yaml's options, and the values the administrator set (`juju config`).
+    config_options: Mapping[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    config_values: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
 
     def unit(self, number: int) -> Unit:
         return self.units[f'{self.name}/{number}']
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The charm's config as `config-get` shows it: each option's value, or its
+        default when it has one."""
+        shown = {
+            name: option['default']
+            for name, option in self.config_options.items()
+            if isinstance(option, Mapping) and option.get('default') is not None
+        }
+        shown.update(self.config_values)
+        return shown
 
     def __repr__(self) -> str:
         return f'Application({self.name!r}, units={len(self.units)}, leader={self.leader!r})'
@@ -388,6 +403,7 @@ class Model:
         endpoints: Iterable[str] = (),
         peers: Iterable[str] = (),
         to: Sequence[str] = (),
+        config: Mapping[str, Any] | None = None,
     ) -> Application:
         """Deploy `charm` as `name`: a CharmRuntime here; `actionspec.Model` also takes
         charm classes.
@@ -395,7 +411,8 @@ class Model:
         `actions` is the charm's actions.yaml (text or mapping). `leader` is the number of
         the leader unit, or None for no leader yet. Each name in `peers` becomes a peer
         relation, created at once as Juju creates it. `to` places units on machines by
-        id, in order (`juju deploy --to`); the others each get a new machine.
+        id, in order (`juju deploy --to`); the others each get a new machine. `config` is
+        config.yaml's `options`.
         """
         if not _APP_NAME.match(name):
             raise ValueError(f'invalid application name "{name}"')
@@ -410,6 +427,7 @@ class Model:
             name, actions_.actions_data(actions), requires=tuple(endpoints), peers=tuple(peers)
         )
         app = Application(name, self._runtime(charm, meta), specs, meta.endpoints, meta.peers)
+        app.config_options = dict(config or {})
         app.units = {
             f'{name}/{n}': Unit(f'{name}/{n}', app, machine=self._machine(to, n))
             for n in range(units)
@@ -806,6 +824,27 @@ class Model:
             timing=operation_.Timing(record.enqueued, record.started, record.completed),
         )
 
+    # -- config --------------------------------------------------------------------------
+
+    def set_config(self, app: str, values: Mapping[str, str], reset: Sequence[str] = ()) -> None:
+        """Set and reset config as `juju config app k=v --reset k2` does, then run
+        config-changed on every unit. Values arrive as the CLI's text and are read by the
+        option's type (apiserver/facades/client/application: `ParseSettingsStrings`)."""
+        target = self.applications[app]
+        parsed: dict[str, Any] = {}
+        for name, text in values.items():
+            option = target.config_options.get(name)
+            if not isinstance(option, Mapping):
+                raise ValueError(f'unknown option "{name}"')
+            parsed[name] = _config_value(name, text, str(option.get('type', 'string')))
+        for name in reset:
+            if name not in target.config_options:
+                raise ValueError(f'unknown option "{name}"')
+            target.config_values.pop(name, None)
+        target.config_values.update(parsed)
+        for unit in target.units:
+            self.run_hook(unit, 'config-changed')
+
     # -- hooks the controller decides on -------------------------------------------------
 
     def run_hook(self, unit: str, hook: str) -> process.ProcessResult:
@@ -960,6 +999,22 @@ class Model:
     def __repr__(self) -> str:
         apps = ', '.join(self.applications)
         return f'Model({self.name!r}, juju={self.profile.version}, applications=[{apps}])'
+
+
+def _config_value(name: str, text: str, kind: str) -> Any:
+    """A config value from the CLI's text, by the option's type (charm `ParseSettingsStrings`)."""
+    try:
+        if kind == 'int':
+            return int(text)
+        if kind == 'float':
+            return float(text)
+    except ValueError:
+        raise ValueError(f'option "{name}" expected {kind}, got "{text}"') from None
+    if kind == 'boolean':
+        if text.lower() not in ('true', 'false', '1', '0', 't', 'f'):
+            raise ValueError(f'option "{name}" expected boolean, got "{text}"')
+        return text.lower() in ('true', '1', 't')
+    return text
 
 
 def command_line(targets: Sequence[str], action: str, params: Mapping[str, Any]) -> str:

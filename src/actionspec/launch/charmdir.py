@@ -259,6 +259,7 @@ def deploy_charm_dir(
         leader=leader,
         endpoints=(*meta.requires, *meta.provides),
         peers=meta.peers,
+        config=meta.config,
     )
 
 

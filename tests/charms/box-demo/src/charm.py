@@ -13,6 +13,7 @@ class DemoCharm(ops.CharmBase):
         framework.observe(self.on.fail_action, self._on_fail)
         framework.observe(self.on.raise_action, self._on_raise)
         framework.observe(self.on.slow_action, self._on_slow)
+        framework.observe(self.on.greet_action, self._on_greet)
         framework.observe(self.on.collect_unit_status, self._on_collect_status)
 
     def _on_echo(self, event: ops.ActionEvent) -> None:
@@ -28,6 +29,10 @@ class DemoCharm(ops.CharmBase):
         event.log('sleeping')
         time.sleep(event.params['seconds'])
         event.set_results({'slept': event.params['seconds']})
+
+    def _on_greet(self, event: ops.ActionEvent) -> None:
+        greeting = str(self.config['greeting'])
+        event.set_results({'said': greeting.upper() if self.config['loud'] else greeting})
 
     def _on_collect_status(self, event: ops.CollectStatusEvent) -> None:
         event.add_status(ops.ActiveStatus())
