@@ -33,6 +33,28 @@ NO_MODEL = (
 )
 
 
+class Refused(Exception):  # noqa: N818 - an answer, not a fault
+    """The command refuses: `ERROR <text>` and this exit status (2: its arguments)."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+MODEL_FLAG = flags_.Flag(('model', 'm'), 'string', '', 'Model to operate in')
+
+
+def _parse(spec: Sequence[flags_.Flag], words: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+    try:
+        return flags_.parse(spec, words)
+    except flags_.FlagError as e:
+        raise Refused(str(e), 2) from None
+
+
+def _done(stderr: str = '', stdout: str = '') -> render.CliOutput:
+    return render.CliOutput(stdout, stderr, 0)
+
+
 @dataclasses.dataclass
 class Controller:
     """Every model of the box, and which one a client without `-m` means."""
@@ -53,8 +75,8 @@ class Controller:
             if own is not None:
                 return own(list(argv[1:]), cwd)
             target = self._model(self._model_flag(argv[1:]) or model or self.current)
-        except LookupError as e:
-            return render.CliOutput('', f'ERROR {e.args[0]}\n', 1)
+        except Refused as e:
+            return render.CliOutput('', f'ERROR {e}\n', e.code)
         shown = commands.call(target, argv, cwd=cwd)
         target.advance()
         return shown
@@ -73,10 +95,10 @@ class Controller:
 
     def _model(self, name: str) -> runtimes.Model:
         if not name:
-            raise LookupError(NO_MODEL)
+            raise Refused(NO_MODEL)
         found = self.models.get(name.rpartition(':')[2].rpartition('/')[2])
         if found is None:
-            raise LookupError(f'model "{name}" not found')
+            raise Refused(f'model "{name}" not found')
         return found
 
     @staticmethod
@@ -89,7 +111,7 @@ class Controller:
         return ''
 
     def _version(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
-        return render.CliOutput(f'{VERSION}\n', '', 0)
+        return _done(stdout=f'{VERSION}\n')
 
     def _add_model(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
         spec = (
@@ -98,20 +120,17 @@ class Controller:
             flags_.Flag(('config',), 'string', '', ''),
             flags_.Flag(('credential',), 'string', '', ''),
         )
-        try:
-            opts, names = flags_.parse(spec, words)
-        except flags_.FlagError as e:
-            return render.CliOutput('', f'ERROR {e}\n', 2)
+        opts, names = _parse(spec, words)
         if not names:
-            return render.CliOutput('', 'ERROR model name is required\n', 2)
+            raise Refused('model name is required', 2)
         name = names[0]
         if name in self.models:
-            return render.CliOutput('', f'ERROR model "admin/{name}" already exists\n', 1)
+            raise Refused(f'model "admin/{name}" already exists')
         self.models[name] = runtimes.Model(name, real_time=True)
         if not opts['no-switch']:
             self.current = name
-        return render.CliOutput(
-            '', f"Added '{name}' model on box/default with credential 'box' for user 'admin'\n", 0
+        return _done(
+            f"Added '{name}' model on box/default with credential 'box' for user 'admin'\n"
         )
 
     def _list_models(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
@@ -122,18 +141,16 @@ class Controller:
             rows.append(
                 [shown, 'box/default', 'box', 'available', str(units) or '-', 'admin', 'just now']
             )
-        return render.CliOutput('Controller: box\n\n' + commands.table(rows), '', 0)
+        return _done(stdout='Controller: box\n\n' + commands.table(rows))
 
     def _switch(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
         if not words:
-            return render.CliOutput(f'box:admin/{self.current}\n', '', 0)
+            return _done(stdout=f'box:admin/{self.current}\n')
         name = words[0].rpartition(':')[2].rpartition('/')[2]
         if name not in self.models:
-            return render.CliOutput(
-                '', f'ERROR "{words[0]}" is not the name of a model or controller\n', 1
-            )
+            raise Refused(f'"{words[0]}" is not the name of a model or controller')
         before, self.current = self.current, name
-        return render.CliOutput('', f'box:admin/{before} -> box:admin/{name}\n', 0)
+        return _done(f'box:admin/{before} -> box:admin/{name}\n')
 
     def _destroy_model(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
         spec = (
@@ -144,14 +161,10 @@ class Controller:
             flags_.Flag(('no-prompt', 'y'), 'bool', False, ''),
             flags_.Flag(('timeout', 't'), 'duration', 0.0, ''),
         )
-        try:
-            _, names = flags_.parse(spec, words)
-        except flags_.FlagError as e:
-            return render.CliOutput('', f'ERROR {e}\n', 2)
+        _, names = _parse(spec, words)
         names = [n.rpartition(':')[2].rpartition('/')[2] for n in names]
         if not names or names[0] not in self.models:
-            shown = names[0] if names else ''
-            return render.CliOutput('', f'ERROR model "{shown}" not found\n', 1)
+            raise Refused(f'model "{names[0] if names else ""}" not found')
         model = self.models.pop(names[0])
         for app in model.applications.values():
             close = getattr(app.charm, 'close', None)
@@ -159,89 +172,72 @@ class Controller:
                 close()
         if self.current == names[0]:
             self.current = ''
-        return render.CliOutput('', 'Destroying model\nModel destroyed.\n', 0)
+        return _done('Destroying model\nModel destroyed.\n')
 
     def _deploy(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
         spec = (
             flags_.Flag(('num-units', 'n'), 'uint', 1, 'Number of application units to deploy'),
-            flags_.Flag(('model', 'm'), 'string', '', ''),
+            MODEL_FLAG,
             flags_.Flag(('trust',), 'bool', False, ''),
             flags_.Flag(('base',), 'string', '', ''),
             flags_.Flag(('channel',), 'string', '', ''),
         )
-        try:
-            opts, positional = flags_.parse(spec, words)
-        except flags_.FlagError as e:
-            return render.CliOutput('', f'ERROR {e}\n', 2)
+        opts, positional = _parse(spec, words)
         if not positional:
-            return render.CliOutput('', 'ERROR no charm name specified\n', 2)
+            raise Refused('no charm name specified', 2)
+        target = self._model(opts['model'] or self.current)
         try:
-            target = self._model(opts['model'] or self.current)
-        except LookupError as e:
-            return render.CliOutput('', f'ERROR {e.args[0]}\n', 1)
-        path = (cwd / positional[0]).resolve()
-        try:
-            app = charmdir.deploy_charm_dir(target, path, units=opts['num-units'])
+            app = charmdir.deploy_charm_dir(
+                target, (cwd / positional[0]).resolve(), units=opts['num-units']
+            )
         except (ValueError, OSError) as e:
-            return render.CliOutput('', f'ERROR {e}\n', 1)
+            raise Refused(str(e)) from None
         for unit in app.units:
             start_unit(target, unit)
-        return render.CliOutput('', f'Deployed "{app.name}" from local charm "{app.name}"\n', 0)
+        return _done(f'Deployed "{app.name}" from local charm "{app.name}"\n')
 
     def _config(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
         """`juju config APP`: the settings; `juju config APP k=v ... --reset k2`: set them
         (cmd/juju/application/config.go; the layout of its `--format json|yaml`)."""
         spec = (
             flags_.Flag(('format',), 'choice', 'yaml', '', ('yaml', 'json')),
-            flags_.Flag(('model', 'm'), 'string', '', ''),
+            MODEL_FLAG,
             flags_.Flag(('reset',), 'strings', (), ''),
         )
-        try:
-            opts, positional = flags_.parse(spec, words)
-            target = self._model(opts['model'] or self.current)
-        except flags_.FlagError as e:
-            return render.CliOutput('', f'ERROR {e}\n', 2)
-        except LookupError as e:
-            return render.CliOutput('', f'ERROR {e.args[0]}\n', 1)
+        opts, positional = _parse(spec, words)
+        target = self._model(opts['model'] or self.current)
         if not positional:
-            return render.CliOutput('', 'ERROR no application name specified\n', 2)
+            raise Refused('no application name specified', 2)
         app = target.applications.get(positional[0])
         if app is None:
-            return render.CliOutput('', f'ERROR application "{positional[0]}" not found\n', 1)
+            raise Refused(f'application "{positional[0]}" not found')
         pairs = positional[1:]
         if not pairs and not opts['reset']:
             shown = {'application': app.name, 'charm': app.name, 'settings': _settings(app)}
             if opts['format'] == 'json':
-                return render.CliOutput(goformat.json_marshal(shown) + '\n', '', 0)
-            return render.CliOutput(goformat.yaml_v2(shown), '', 0)
+                return _done(stdout=goformat.json_marshal(shown) + '\n')
+            return _done(stdout=goformat.yaml_v2(shown))
         values: dict[str, str] = {}
         for pair in pairs:
             key, sep, value = pair.partition('=')
             if not sep:
-                return render.CliOutput(
-                    '', 'ERROR can only retrieve a single value, or all values\n', 2
-                )
+                raise Refused('can only retrieve a single value, or all values', 2)
             values[key] = value
         try:
             target.set_config(app.name, values, [k for k in opts['reset'] if k])
         except ValueError as e:
-            return render.CliOutput('', f'ERROR {e}\n', 1)
-        return render.CliOutput('', '', 0)
+            raise Refused(str(e)) from None
+        return _done()
 
     def _status(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
         spec = (
             flags_.Flag(('format',), 'choice', 'tabular', '', ('tabular', 'yaml', 'json')),
-            flags_.Flag(('model', 'm'), 'string', '', ''),
+            MODEL_FLAG,
         )
-        try:
-            opts, _ = flags_.parse(spec, words)
-            target = self._model(opts['model'] or self.current)
-        except flags_.FlagError as e:
-            return render.CliOutput('', f'ERROR {e}\n', 2)
-        except LookupError as e:
-            return render.CliOutput('', f'ERROR {e.args[0]}\n', 1)
+        opts, _ = _parse(spec, words)
+        target = self._model(opts['model'] or self.current)
         fmt = 'yaml' if opts['format'] == 'tabular' else opts['format']
-        return render.CliOutput(status_.render(target, fmt), '', 0)
+        return _done(stdout=status_.render(target, fmt))
 
 
 def _settings(app: Any) -> dict[str, Any]:
