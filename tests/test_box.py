@@ -227,3 +227,18 @@ def test_config_gets_sets_resets_and_refuses_what_the_charm_lacks(box: box_.Box)
     assert juju(box, 'config', 'demo', '--reset', 'greeting').returncode == 0
     said = juju(box, 'run', 'demo/0', 'greet', '--format', 'json').stdout
     assert json.loads(said)['demo/0']['results']['said'] == 'hello'  # config-get, after the reset
+
+
+def test_exec_runs_a_command_in_the_units_hook_context(box: box_.Box) -> None:
+    juju(box, 'add-model', 't')
+    juju(box, 'deploy', str(DEMO))
+    shown = juju(box, 'exec', '--unit', 'demo/0', '--', 'echo', 'hi')
+    assert (shown.returncode, shown.stdout) == (0, 'hi\n')
+    tools = juju(box, 'exec', '-u', 'demo/0', '--format', 'json', '--', 'config-get greeting')
+    assert json.loads(tools.stdout)['demo/0']['results']['stdout'] == 'hello\n'
+    failing = juju(box, 'exec', '--unit', 'demo/0', '--', 'echo oops >&2; exit 3')
+    assert failing.returncode == 1
+    assert failing.stderr.startswith('oops\nERROR the following task failed:\n')
+    no_action = juju(box, 'exec', '--unit', 'demo/0', '--', 'action-get')
+    assert 'not running an action' in no_action.stderr
+    assert juju(box, 'exec', '--', 'true').returncode == 2  # no target

@@ -81,6 +81,13 @@ DEMO_SCRIPT = textwrap.dedent(
         assert juju.config('demo') == {'greeting': 'hello', 'loud': False}
         juju.config('demo', {'greeting': 'hey', 'loud': True})
         assert juju.run('demo/0', 'greet').results == {'said': 'HEY'}
+        assert juju.exec('config-get', 'greeting', unit='demo/0').stdout == 'hey\\n'
+        try:
+            juju.exec('exit 3', unit='demo/0')
+        except jubilant.TaskError as e:
+            assert e.task.return_code == 3, e.task
+        else:
+            raise AssertionError('a failing command did not raise TaskError')
         juju.config('demo', reset=['greeting'])
         assert juju.config('demo')['greeting'] == 'hello'
         assert juju.run('demo/0', 'greet').results == {'said': 'HELLO'}

@@ -38,6 +38,20 @@ NOT_IMPLEMENTED = 'action not implemented on unit "{}"'
 # A settle loop that keeps producing relation-changed hooks is a charm bug; stop it.
 MAX_CONSEQUENT_HOOKS = 10_000
 
+# `juju exec`'s task: Juju's predefined action, which runs a command instead of the
+# charm's handler (core/actions: PredefinedActionsSpec "juju-exec").
+EXEC_ACTION = 'juju-exec'
+EXEC_SPEC = actions_.ActionSpec(
+    EXEC_ACTION,
+    'Run a command on the unit',
+    {
+        'type': 'object',
+        'properties': {'command': {'type': 'string'}, 'timeout': {'type': 'number'}},
+        'required': ['command'],
+    },
+    parallel=True,
+)
+
 # What a pending task says once cancelled (state/action.go `Cancel`).
 CANCELLED_MESSAGE = 'action cancelled via the API'
 
@@ -284,6 +298,10 @@ class _TaskRecord:
         )
 
 
+class ExecUnsupportedError(RuntimeError):
+    """`juju exec` on a charm that runs in this process, where there is no shell to use."""
+
+
 class _Dispatching:
     """One dispatch in progress. A runtime that can hold a dispatch (`held`) runs it on a
     thread of its own, so the controller can look at, cancel or abort the task while it
@@ -299,16 +317,18 @@ class _Dispatching:
         record: process.Recorder,
         *,
         in_real_time: bool = False,
+        command: str | None = None,
     ) -> None:
         self.ctx = ctx
         self.request = request
+        self._command = command
         self._held = getattr(charm, 'held', None)
         self._patient = not in_real_time
         self._result: process.ProcessResult | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
         if self._held is None and not in_real_time:
-            self._result = charm.dispatch(request, ctx, record)
+            self._result = self._dispatch(charm, record)
             return
         self._thread = threading.Thread(
             target=self._run, args=(charm, record), name=f'dispatch {request.unit}', daemon=True
@@ -318,9 +338,20 @@ class _Dispatching:
 
     def _run(self, charm: process.CharmRuntime, record: process.Recorder) -> None:
         try:
-            self._result = charm.dispatch(self.request, self.ctx, record)
+            self._result = self._dispatch(charm, record)
         except BaseException as e:  # handed to the controller's thread by outcome()
             self._error = e
+
+    def _dispatch(
+        self, charm: process.CharmRuntime, record: process.Recorder
+    ) -> process.ProcessResult:
+        if self._command is None:
+            return charm.dispatch(self.request, self.ctx, record)
+        run_command = getattr(charm, 'run_command', None)
+        if run_command is None:  # the charm runs in this process: there is no shell
+            raise ExecUnsupportedError(f'this charm runtime cannot run commands: {charm!r}')
+        result: process.ProcessResult = run_command(self.request, self.ctx, self._command)
+        return result
 
     @property
     def alive(self) -> bool:
@@ -596,6 +627,8 @@ class Model:
 
     def _action_spec(self, unit: Unit, action: str) -> actions_.ActionSpec:
         """The controller's checks when queueing (state/unit.go `PrepareActionPayload`)."""
+        if action == EXEC_ACTION:
+            return EXEC_SPEC
         app = unit.application
         if not app.actions:
             raise ValueError(f'no actions defined on charm "{app.name}"')
@@ -754,11 +787,20 @@ class Model:
         record = task.operation
         record.started = record.started or task.started
         task.state = context.ActionState(task.action, task.id, task.params)
-        ctx = context.UnitContext(self, task.unit, task.state)
-        env = self._env(task.unit, f'actions/{task.action}', task.action)
-        environment.add_action(env, task.action, task.id)
         self._running.append(task)
-        task.dispatching = self._launch(task.unit, env, trace_.Cause.INVOCATION, ctx, record)
+        if task.action == EXEC_ACTION:
+            # A command in the unit's hook context: no action is running for its tools.
+            env = self._env(task.unit, EXEC_ACTION, EXEC_ACTION)
+            ctx = context.UnitContext(self, task.unit)
+            command = str(task.params['command'])
+        else:
+            env = self._env(task.unit, f'actions/{task.action}', task.action)
+            environment.add_action(env, task.action, task.id)
+            ctx = context.UnitContext(self, task.unit, task.state)
+            command = None
+        task.dispatching = self._launch(
+            task.unit, env, trace_.Cause.INVOCATION, ctx, record, task=True, command=command
+        )
 
     def _finish_ended(self) -> bool:
         """Record every task whose dispatch has ended; True if any had."""
@@ -788,7 +830,9 @@ class Model:
             failed = operation_.TaskStatus.ABORTED if aborted else operation_.TaskStatus.FAILED
             if state.failed:
                 status = failed
-            if result.exit_code:
+            # A command's exit status is its result, not a failure of the task (the
+            # uniter's juju-exec: runner.RunCommands returns the code in the response).
+            if result.exit_code and (task.action != EXEC_ACTION or aborted):
                 status, message = failed, result.error
             task.end(status, message, at=self.now())
         task.dispatching = None
@@ -882,8 +926,12 @@ class Model:
         cause: trace_.Cause,
         ctx: context.UnitContext,
         record: _OperationRecord | None,
+        *,
+        task: bool = False,
+        command: str | None = None,
     ) -> _Dispatching:
-        """Start a dispatch; it has ended, or is held by the charm, when this returns."""
+        """Start a dispatch (or, for `juju exec`, the command); it has ended, or is held
+        by the charm, or goes on in real time, when this returns."""
 
         def recorder(entry: trace_.TraceEntry) -> None:
             self._trace.append(entry)
@@ -891,12 +939,17 @@ class Model:
                 record.trace.append(entry)
 
         # Only a dispatch that can be held can be seen running, and so aborted.
-        in_real_time = self.real_time and ctx.action is not None
+        in_real_time = self.real_time and task
         seen = in_real_time or hasattr(unit.application.charm, 'held')
         abort = threading.Event() if seen else process.NEVER
         request = process.DispatchRequest(unit.name, env, cause, abort)
         return _Dispatching(
-            unit.application.charm, request, ctx, recorder, in_real_time=in_real_time
+            unit.application.charm,
+            request,
+            ctx,
+            recorder,
+            in_real_time=in_real_time,
+            command=command,
         )
 
     def _dispatch(

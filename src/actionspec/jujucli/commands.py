@@ -954,8 +954,88 @@ def _show_action(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
     ctx.output.out(f'{spec.description}\n\nArguments\n{goformat.yaml_v2(arguments)}\n')
 
 
+# exec ---------------------------------------------------------------------------------
+
+EXEC_INFO = Info(
+    'exec',
+    '<commands>',
+    'Run the commands on the remote targets specified.',
+    """
+Run a shell command on the specified targets. Only admin users of a model
+are able to use this command.
+
+Targets are specified using either machine ids, application names or unit
+names.  At least one target specifier is needed.
+
+Multiple values can be set for --machine, --application, and --unit by using
+comma separated values.
+""",
+    """
+    juju exec --unit mysql/0 -- hostname -f
+""",
+    ('run', 'ssh'),
+)
+EXEC_FLAGS = (
+    _format_flag('plain', ('yaml', 'json', 'plain')),
+    _OUTPUT_FILE,
+    _MODEL_FLAG,
+    flags_.Flag(('unit', 'u'), 'strings', (), 'One or more unit ids'),
+    flags_.Flag(('application', 'app', 'a'), 'strings', (), 'One or more application names'),
+    flags_.Flag(('machine',), 'strings', (), 'One or more machine ids'),
+    flags_.Flag(('all',), 'bool', False, 'Run the commands on all the machines'),
+    flags_.Flag(('background',), 'bool', False, 'Run the task in the background'),
+    flags_.Flag(('wait',), 'duration', 0.0, 'Maximum wait time for a task to complete'),
+    flags_.Flag(('utc',), 'bool', False, 'Show times in UTC'),
+)
+# How long `juju exec` waits without `--wait` (cmd/juju/action/exec.go: 5 minutes).
+EXEC_DEFAULT_WAIT = 300.0
+
+
+def _exec(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
+    """`juju exec --unit u -- command ...`: the predefined juju-exec action on each unit,
+    its progress hidden (exec.go sets hideProgress), its output as `juju run` formats it."""
+    if opts['machine'] or opts['all']:
+        raise CommandError('running commands on machines is not supported by this controller')
+    if not words:
+        raise _usage_error('no commands specified')
+    targets = list(opts['unit'])
+    for name in opts['application']:
+        app = ctx.model.applications.get(name)
+        if app is None:
+            raise CommandError(f'application "{name}" not found')
+        targets.extend(app.units)
+    if not targets:
+        raise _usage_error(
+            'You must specify a target, either through --all, --machine, --application or --unit'
+        )
+    try:
+        op = ctx.model.enqueue(
+            *targets, action=model.EXEC_ACTION, params={'command': ' '.join(words)}
+        )
+    except model.RunError as e:
+        _refused(ctx, e)
+        return
+    if opts['background']:
+        _write(ctx, opts, render.background_output(op))
+        return
+    wait = opts['wait'] or EXEC_DEFAULT_WAIT
+    done = ctx.model.wait(op.id, None if wait < 0 else wait)
+    shown = render.cli_output(done, opts['format'], utc=opts['utc'] or _LOCAL_IS_UTC)
+    _, _, failure = shown.stderr.partition('ERROR ')  # the progress before it is hidden
+    stdout = shown.stdout
+    if opts['format'] == 'plain' and done.done and len(done.tasks) == 1:
+        # One unit in plain form: the command's own output, as a shell would show it.
+        results = done.tasks[0].results
+        stdout = str(results.get(ctx.profile.stdout_key, ''))
+        ctx.output.stderr.append(str(results.get(ctx.profile.stderr_key, '')))
+    _formatted(ctx, opts, stdout)
+    if failure:
+        raise CommandError(failure.rstrip('\n'), shown.exit_code)
+
+
 COMMANDS: dict[str, Command] = {
     'run': Command(RUN_INFO, RUN_FLAGS, _run),
+    'exec': Command(EXEC_INFO, EXEC_FLAGS, _exec),
     'show-task': Command(SHOW_TASK_INFO, SHOW_TASK_FLAGS, _show_task),
     'show-operation': Command(SHOW_OPERATION_INFO, SHOW_OPERATION_FLAGS, _show_operation),
     'operations': Command(OPERATIONS_INFO, OPERATIONS_FLAGS, _operations),

@@ -89,6 +89,20 @@ class CharmDirectory:
         finally:
             self.agent.unregister(context_id)
 
+    def run_command(
+        self, request: process.DispatchRequest, tools: context.HookTools, command: str
+    ) -> process.ProcessResult:
+        """`juju exec`: `sh -c command` in the unit's charm directory, with the hook
+        environment and the hook tools on PATH, as the uniter runs juju-exec."""
+        unit_dir = self.unit_dir(request.unit)
+        env = self._environment(request, unit_dir)
+        context_id = env[environment.CONTEXT_ID]
+        self.agent.register(context_id, tools)
+        try:
+            return processes.run(['/bin/sh', '-c', command], env, unit_dir, request.abort)
+        finally:
+            self.agent.unregister(context_id)
+
     def _tools(
         self, tools: context.HookTools, request: process.DispatchRequest, record: process.Recorder
     ) -> context.HookTools:

@@ -14,6 +14,7 @@ import os
 import pathlib
 import time
 from collections.abc import Mapping
+from typing import Any
 
 from .. import environment
 from ..juju import context, process
@@ -65,6 +66,10 @@ class HoldingRuntime:
 
     def held(self, context_id: str) -> bool:
         return self.gates.held(context_id)
+
+    def __getattr__(self, name: str) -> Any:
+        """What else the runtime offers (a charm directory's `run_command`, `close`)."""
+        return getattr(self.runtime, name)
 
     def seed_deferred(
         self, unit: str, event: str, snapshot: Mapping[str, str] | None = None
