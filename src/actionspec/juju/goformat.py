@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -275,6 +276,23 @@ def yaml_v2(value: Any) -> str:
     return text[:-4] if text.endswith('\n...\n') else text
 
 
+# -- strconv ------------------------------------------------------------------------------
+
+# strconv.ParseBool's spellings: what Go reads as a boolean (flags, charm config).
+_GO_BOOLS = {
+    **dict.fromkeys(('1', 't', 'T', 'true', 'TRUE', 'True'), True),
+    **dict.fromkeys(('0', 'f', 'F', 'false', 'FALSE', 'False'), False),
+}
+
+
+def parse_bool(text: str) -> bool:
+    """`strconv.ParseBool`; ValueError with Go's words for anything else."""
+    try:
+        return _GO_BOOLS[text]
+    except KeyError:
+        raise ValueError(f'strconv.ParseBool: parsing "{text}": invalid syntax') from None
+
+
 # -- encoding/json ------------------------------------------------------------------------
 
 _JSON_ESCAPES = {'"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t'}
@@ -324,10 +342,15 @@ def json_marshal(value: Any) -> str:
 # -- time.Time.String() -------------------------------------------------------------------
 
 
+# Machines and containers often keep their clocks in UTC, where Go's Local is UTC too
+# and a local time needs no conversion.
+_LOCAL_IS_UTC = time.timezone == 0 and time.altzone == 0 and time.tzname[0] == 'UTC'
+
+
 def time_string(moment: datetime.datetime, *, local: bool = False) -> str:
     """Go's `time.Time.String()`: `2025-01-01 00:00:00 +0000 UTC`, or with `local` the
     machine's wall time, offset and zone name (`2025-01-01 01:00:00 +0100 CET`)."""
-    if local:
+    if local and not _LOCAL_IS_UTC:
         moment = moment.astimezone()
         zone = f'{moment.strftime("%z")} {moment.tzname()}'
     else:

@@ -23,7 +23,7 @@ from typing import Any
 from .. import charmmeta, environment
 from .. import trace as trace_
 from . import actions as actions_
-from . import agent, context, process, results, versions
+from . import agent, context, goformat, process, results, versions
 from . import clock as clock_
 from . import operation as operation_
 
@@ -254,9 +254,13 @@ class _TaskRecord:
     message: str = ''
     parallel: bool = False
     execution_group: str = ''
-    lock: str | None = None
     state: context.ActionState | None = None
     dispatching: _Dispatching | None = None
+
+    @property
+    def lock(self) -> str | None:
+        """The machine lock the task holds while it runs (J14)."""
+        return agent.machine_lock(self.parallel, self.execution_group)
 
     def move(self, status: operation_.TaskStatus, at: datetime.datetime | None = None) -> None:
         self.status = status
@@ -753,9 +757,8 @@ class Model:
             if not queue or self._busy(queue_unit):
                 continue
             task = queue[0]
-            lock = agent.machine_lock(task.parallel, task.execution_group)
             held = [t.lock for t in self._running_on(task.unit.machine)]
-            if not agent.may_start(lock, held):
+            if not agent.may_start(task.lock, held):
                 continue
             queue.popleft()
             self._start(task)
@@ -783,7 +786,6 @@ class Model:
                 self._finished(task)
                 return
         task.move(operation_.TaskStatus.RUNNING, at=self.now())
-        task.lock = agent.machine_lock(task.parallel, task.execution_group)
         record = task.operation
         record.started = record.started or task.started
         task.state = context.ActionState(task.action, task.id, task.params)
@@ -1064,9 +1066,10 @@ def _config_value(name: str, text: str, kind: str) -> Any:
     except ValueError:
         raise ValueError(f'option "{name}" expected {kind}, got "{text}"') from None
     if kind == 'boolean':
-        if text.lower() not in ('true', 'false', '1', '0', 't', 'f'):
-            raise ValueError(f'option "{name}" expected boolean, got "{text}"')
-        return text.lower() in ('true', '1', 't')
+        try:
+            return goformat.parse_bool(text)
+        except ValueError:
+            raise ValueError(f'option "{name}" expected boolean, got "{text}"') from None
     return text
 
 

@@ -176,9 +176,9 @@ def render(op: operation.Operation, fmt: str = 'yaml', *, utc: bool = True) -> s
     return goformat.json_marshal(info) + '\n' if fmt == 'json' else goformat.yaml_v2(info)
 
 
-def progress(op: operation.Operation, *, finished: bool = True, utc: bool = True) -> str:
-    """What `juju run` writes to stderr while it waits (3.x); `finished`: the tasks have
-    ended, so every "Waiting for task" line was reached."""
+def progress(op: operation.Operation, *, utc: bool = True) -> str:
+    """What `juju run` writes to stderr while it waits (3.x): up to the task it was still
+    waiting for when its `--wait` ran out, if it ran out."""
     if op.profile.compat_run_output:
         return ''
     count = len(op.tasks)
@@ -198,7 +198,7 @@ def progress(op: operation.Operation, *, finished: bool = True, utc: bool = True
             )
             if not task.status.active:
                 lines.append('')
-        if not finished and task.status.active:
+        if task.status.active:
             break  # the wait ran out here
     return '\n'.join(lines) + '\n'
 
@@ -245,7 +245,7 @@ def wait_expired(op: operation.Operation, *, utc: bool = True) -> CliOutput:
         return CliOutput('', 'ERROR timeout reached\n', 1)
     waiting = sorted((t for t in op.tasks if t.status.active), key=lambda t: _unit_tag(t.unit))
     readable = ', '.join(f'unit {t.unit}' for t in waiting)
-    lines = progress(op, finished=False, utc=utc)
+    lines = progress(op, utc=utc)
     return CliOutput('', f'{lines}ERROR timed out waiting for results from: {readable}\n', 1)
 
 

@@ -17,7 +17,6 @@ import datetime
 import os
 import pathlib
 import re
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -169,10 +168,6 @@ class Context:
         return self.model.profile
 
 
-# Machines and containers often keep their clocks in UTC, where Go's Local is UTC too.
-_LOCAL_IS_UTC = time.timezone == 0 and time.altzone == 0 and time.tzname[0] == 'UTC'
-
-
 def _time(moment: datetime.datetime | None, utc: bool, layout: str | None = None) -> str:
     """A time as the client shows it: local unless `--utc`; Go's `time.String()` form, or
     `layout` (strftime) for tables."""
@@ -180,7 +175,7 @@ def _time(moment: datetime.datetime | None, utc: bool, layout: str | None = None
         return ''
     if layout is not None:
         return moment.astimezone(datetime.timezone.utc if utc else None).strftime(layout)
-    return goformat.time_string(moment, local=not (utc or _LOCAL_IS_UTC))
+    return goformat.time_string(moment, local=not utc)
 
 
 # run ------------------------------------------------------------------------------------
@@ -327,33 +322,50 @@ def _params(
     return params
 
 
+def juju_run(
+    m: model.Model,
+    targets: Sequence[str],
+    action: str,
+    params: Mapping[str, Any],
+    *,
+    background: bool = False,
+    wait: float | None = None,
+    fmt: str = 'plain',
+    utc: bool = True,
+) -> tuple[render.CliOutput, operation.Operation | None, model.RunError | None]:
+    """`juju run` once its words are read: queue the operation, wait for it (`wait`
+    seconds; None: as long as this version's `juju run` waits; negative: until done) or
+    not (`background`), and what the client prints. Also the operation as it stands, and
+    the refusal when the controller refused it."""
+    try:
+        op = m.enqueue(*targets, action=action, params=params)
+    except model.RunError as e:
+        return render.CliOutput('', e.stderr, e.exit_code), e.operation, e
+    if background:
+        return render.background_output(op), op, None
+    if wait is None:
+        wait = m.profile.default_wait
+    done = m.wait(op.id, None if wait is None or wait < 0 else wait)
+    return render.cli_output(done, fmt, utc=utc), done, None
+
+
 def _run(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
     background, wait = opts['background'], opts['wait']
     if background and wait > 0:
         raise _usage_error('cannot specify both --wait and --background')
     units, action, pairs = _parse_run_words(words, ctx.profile.version)
-    if not background and wait == 0:
-        wait = ctx.profile.default_wait or 60.0
     params = _params(ctx, opts['params'], pairs, opts['string-args'])
-    try:
-        op = ctx.model.enqueue(*units, action=action, params=params)
-    except model.RunError as e:
-        _refused(ctx, e)
-        return
-    if background:
-        shown = render.background_output(op)
-    else:
-        done = ctx.model.wait(op.id, None if wait < 0 else wait)
-        shown = render.cli_output(done, opts['format'], utc=opts['utc'] or _LOCAL_IS_UTC)
+    shown, _, _ = juju_run(
+        ctx.model,
+        units,
+        action,
+        params,
+        background=background,
+        wait=wait or None,  # 0: not given
+        fmt=opts['format'],
+        utc=opts['utc'],
+    )
     _write(ctx, opts, shown)
-
-
-def _refused(ctx: Context, error: model.RunError) -> None:
-    """A refusal: an error line of the command, or the controller's "failed to schedule"
-    report on stderr (Infof, so `--quiet` hides it) with exit 0."""
-    if error.exit_code:
-        raise CommandError(error.stderr.removeprefix('ERROR ').rstrip('\n'), error.exit_code)
-    ctx.output.info(error.stderr)
 
 
 def _write(ctx: Context, opts: dict[str, Any], shown: render.CliOutput) -> None:
@@ -405,13 +417,11 @@ def _run_action(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
     if wait is None:
         _formatted(ctx, opts, render.background_output(op).stdout)
         return
-    shown = render.cli_output(ctx.model.wait(op.id, None if wait == 'forever' else wait), 'yaml')
+    done = ctx.model.wait(op.id, None if wait == 'forever' else wait)
+    shown = render.cli_output(done, opts['format'])
     if shown.exit_code:
         raise CommandError(shown.stderr.removeprefix('ERROR ').rstrip('\n'), shown.exit_code)
-    text = shown.stdout
-    if opts['format'] == 'json':
-        text = render.render(ctx.model.operation(op.id), 'json')
-    _formatted(ctx, opts, text)
+    _formatted(ctx, opts, shown.stdout)
 
 
 def _show_doc(what: str, *, uuid_note: bool) -> str:
@@ -566,7 +576,7 @@ def _show_task(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
         task = ctx.model.wait_task(task_id, wait)
         if task.status.active:
             raise CommandError('maximum wait time reached')
-    info = render.task_info(task, ctx.profile, utc=opts['utc'] or _LOCAL_IS_UTC)
+    info = render.task_info(task, ctx.profile, utc=opts['utc'])
     fmt = opts['format']
     if fmt == 'plain':
         _formatted(ctx, opts, render.plain_task(task, ctx.profile))
@@ -1008,19 +1018,19 @@ def _exec(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
         raise _usage_error(
             'You must specify a target, either through --all, --machine, --application or --unit'
         )
-    try:
-        op = ctx.model.enqueue(
-            *targets, action=model.EXEC_ACTION, params={'command': ' '.join(words)}
-        )
-    except model.RunError as e:
-        _refused(ctx, e)
+    shown, done, refused = juju_run(
+        ctx.model,
+        targets,
+        model.EXEC_ACTION,
+        {'command': ' '.join(words)},
+        background=opts['background'],
+        wait=opts['wait'] or EXEC_DEFAULT_WAIT,
+        fmt=opts['format'],
+        utc=opts['utc'],
+    )
+    if opts['background'] or refused is not None or done is None:
+        _write(ctx, opts, shown)
         return
-    if opts['background']:
-        _write(ctx, opts, render.background_output(op))
-        return
-    wait = opts['wait'] or EXEC_DEFAULT_WAIT
-    done = ctx.model.wait(op.id, None if wait < 0 else wait)
-    shown = render.cli_output(done, opts['format'], utc=opts['utc'] or _LOCAL_IS_UTC)
     _, _, failure = shown.stderr.partition('ERROR ')  # the progress before it is hidden
     stdout = shown.stdout
     if opts['format'] == 'plain' and done.done and len(done.tasks) == 1:

@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..juju import goformat
+
 
 class FlagError(ValueError):
     """The arguments do not parse; the text is gnuflag's (the command exits 2)."""
@@ -104,9 +106,7 @@ class Flag:
 
     def _convert(self, text: str) -> Any:
         if self.kind == 'bool':
-            if text not in _BOOLS:
-                raise ValueError(f'strconv.ParseBool: parsing "{text}": invalid syntax')
-            return _BOOLS[text]
+            return goformat.parse_bool(text)
         if self.kind in ('duration', 'wait'):
             return parse_duration(text)
         if self.kind == 'uint':
@@ -118,13 +118,6 @@ class Flag:
         if self.choices and text not in self.choices:
             raise ValueError(self.refuse(text) if self.refuse else f'unknown value "{text}"')
         return text
-
-
-# strconv.ParseBool's spellings.
-_BOOLS = {
-    **dict.fromkeys(('1', 't', 'T', 'true', 'TRUE', 'True'), True),
-    **dict.fromkeys(('0', 'f', 'F', 'false', 'FALSE', 'False'), False),
-}
 
 
 def parse(

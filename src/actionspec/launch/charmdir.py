@@ -9,6 +9,7 @@ class from this very process, each dispatch a child forked from here.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import pathlib
 import re
@@ -17,7 +18,7 @@ import sys
 import tempfile
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .. import charmmeta, environment, trace
@@ -82,12 +83,8 @@ class CharmDirectory:
     ) -> process.ProcessResult:
         unit_dir = self.unit_dir(request.unit)
         env = self._environment(request, unit_dir)
-        context_id = env[environment.CONTEXT_ID]
-        self.agent.register(context_id, self._tools(tools, request, record))
-        try:
+        with self._serving(env, self._tools(tools, request, record)):
             return self._launch(unit_dir, env, request.abort)
-        finally:
-            self.agent.unregister(context_id)
 
     def run_command(
         self, request: process.DispatchRequest, tools: context.HookTools, command: str
@@ -96,10 +93,16 @@ class CharmDirectory:
         environment and the hook tools on PATH, as the uniter runs juju-exec."""
         unit_dir = self.unit_dir(request.unit)
         env = self._environment(request, unit_dir)
+        with self._serving(env, tools):
+            return processes.run(['/bin/sh', '-c', command], env, unit_dir, request.abort)
+
+    @contextlib.contextmanager
+    def _serving(self, env: Mapping[str, str], tools: context.HookTools) -> Iterator[None]:
+        """The hook tools answer for this context while the process runs."""
         context_id = env[environment.CONTEXT_ID]
         self.agent.register(context_id, tools)
         try:
-            return processes.run(['/bin/sh', '-c', command], env, unit_dir, request.abort)
+            yield
         finally:
             self.agent.unregister(context_id)
 

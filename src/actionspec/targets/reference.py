@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Callable, Iterator
 
 from ..charm import main
-from ..juju import clock, model, operation, process, render, versions
+from ..juju import clock, model, operation, process, versions
 from ..jujucli import commands
 from ..launch import gates as gates_
 from ..launch import scratch
@@ -145,17 +145,17 @@ class _Shown:
 
 def _juju_run(m: model.Model, run: scenario_.Invocation, fmt: str) -> _Shown:
     """`juju run` as the CLI does it: queue, then wait (or not), then print."""
-    try:
-        op = m.enqueue(*run.targets, action=run.action, params=run.params)
-    except model.RunError as e:
-        return _Shown(target.CommandOutput('', e.stderr, e.exit_code), e.operation, str(e))
-    if run.background:
-        out = render.background_output(op)
-    else:
-        wait = run.wait if run.wait is not None else m.profile.default_wait
-        out = render.cli_output(m.wait(op.id, wait), fmt)
+    out, op, refused = commands.juju_run(
+        m,
+        run.targets,
+        run.action,
+        run.params,
+        background=run.background,
+        wait=run.wait,
+        fmt=fmt,
+    )
     shown = target.CommandOutput(out.stdout, out.stderr, out.exit_code)
-    return _Shown(shown, m.operation(op.id))
+    return _Shown(shown, op, None if refused is None else str(refused))
 
 
 def _run_steps(
