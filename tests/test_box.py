@@ -242,3 +242,29 @@ def test_exec_runs_a_command_in_the_units_hook_context(box: box_.Box) -> None:
     no_action = juju(box, 'exec', '--unit', 'demo/0', '--', 'action-get')
     assert 'not running an action' in no_action.stderr
     assert juju(box, 'exec', '--', 'true').returncode == 2  # no target
+
+
+DEMO = pathlib.Path(__file__).parent / 'charms' / 'box-demo'
+
+
+def test_a_client_waiting_for_a_slow_action_does_not_hold_up_the_others(box: box_.Box) -> None:
+    juju(box, 'add-model', 'test')
+    juju(box, 'deploy', str(DEMO))
+    waiting = subprocess.Popen(
+        ['juju', 'run', 'demo/0', 'slow', 'seconds=5'],
+        env=box.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # The first client is waiting (its task shows running) while the second is answered.
+        for _ in range(200):
+            shown = juju(box, 'operations', '--format', 'json')
+            if '"running"' in shown.stdout:
+                break
+        assert shown.returncode == 0 and '"running"' in shown.stdout, shown
+        assert waiting.poll() is None
+    finally:
+        waiting.kill()
+        waiting.wait()

@@ -158,3 +158,67 @@ def test_unreadable_metadata_names_its_file(tmp_path, name, data, message):
     (tmp_path / name).write_bytes(data)
     with pytest.raises(charmmeta.MetadataError, match='^' + str(tmp_path / message)):
         charmmeta.CharmMeta.read(tmp_path)
+
+
+def _ops_charm_with_a_lib(tmp_path: pathlib.Path, dispatch_line: str) -> pathlib.Path:
+    """An ops charm that imports a charm library from `lib/`, as charmcraft lays one out."""
+    charm = tmp_path / 'libbed'
+    (charm / 'src').mkdir(parents=True)
+    (charm / 'lib' / 'charms' / 'libbed' / 'v0').mkdir(parents=True)
+    (charm / 'lib' / 'charms' / 'libbed' / 'v0' / 'answer.py').write_text('ANSWER = "42"\n')
+    (charm / 'metadata.yaml').write_text('name: libbed\n')
+    (charm / 'actions.yaml').write_text('ask: {}\n')
+    (charm / 'src' / 'charm.py').write_text(
+        textwrap.dedent("""\
+            import ops
+            from charms.libbed.v0 import answer
+
+            class Charm(ops.CharmBase):
+                def __init__(self, framework):
+                    super().__init__(framework)
+                    framework.observe(self.on.ask_action, self._on_ask)
+
+                def _on_ask(self, event):
+                    event.set_results({'answer': answer.ANSWER})
+
+            if __name__ == '__main__':
+                ops.main(Charm)
+            """)
+    )
+    (charm / 'src' / 'charm.py').chmod(0o755)
+    (charm / 'dispatch').write_text(f'#!/bin/sh\n# made by hand\n{dispatch_line}\n')
+    (charm / 'dispatch').chmod(0o755)
+    return charm
+
+
+CHARMCRAFT_DISPATCH = (
+    'JUJU_DISPATCH_PATH="${JUJU_DISPATCH_PATH:-$0}" PYTHONPATH=lib:venv '
+    '/usr/bin/env python3 ./src/charm.py'
+)
+
+
+def test_an_ops_dispatch_is_recognised_and_anything_else_is_run_as_it_is(tmp_path):
+    charm = _ops_charm_with_a_lib(tmp_path, CHARMCRAFT_DISPATCH)
+    assert charmdir.ops_dispatch(charm) == ('lib', 'venv')
+    (charm / 'dispatch').write_text('#!/bin/sh\necho first\n' + CHARMCRAFT_DISPATCH + '\n')
+    assert charmdir.ops_dispatch(charm) is None  # a dispatch with logic of its own
+    (charm / 'dispatch').write_text('#!/bin/sh\n' + CHARMCRAFT_DISPATCH + '\n')
+    (charm / 'venv' / 'ops').mkdir(parents=True)
+    assert charmdir.ops_dispatch(charm) is None  # it ships its own ops
+
+
+@pytest.mark.needs_ops
+def test_a_forked_ops_dispatch_sees_the_charm_libs_as_python_would(tmp_path):
+    from actionspec.launch import zygote as zygote_
+
+    charm = _ops_charm_with_a_lib(tmp_path, CHARMCRAFT_DISPATCH)
+    zygote = zygote_.Zygote(str(charmdir.shared_agent().workdir), preload=('ops',))
+    try:
+        model = actionspec.Model(clock=actionspec.TickingClock())
+        app = charmdir.deploy_charm_dir(model, charm, zygote=zygote)
+        assert app.charm.zygote is zygote  # type: ignore[attr-defined]
+        task = model.run('libbed/0', action='ask').tasks[0]
+    finally:
+        zygote.close()
+    assert task.status is actionspec.TaskStatus.COMPLETED, task
+    assert task.results['answer'] == '42'

@@ -9,16 +9,21 @@ command and the next on a real controller.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import pathlib
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import runtimes
+from ..juju import clock as clock_
 from ..juju import goformat, render
 from ..jujucli import commands
 from ..jujucli import flags as flags_
 from ..launch import charmdir
+from ..launch import zygote as zygote_
 from . import status as status_
 
 # What `juju version` answers: the client of the Juju the box plays.
@@ -55,15 +60,37 @@ def _done(stderr: str = '', stdout: str = '') -> render.CliOutput:
     return render.CliOutput(stdout, stderr, 0)
 
 
+class SharedClock(clock_.SystemClock):
+    """The real time, for models that several clients share: whoever waits on it lets the
+    controller's lock go meanwhile, so the other clients are served."""
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self._lock = lock
+
+    def sleep(self, seconds: float) -> None:
+        self._lock.release()
+        try:
+            time.sleep(seconds)
+        finally:
+            self._lock.acquire()
+
+
 @dataclasses.dataclass
 class Controller:
-    """Every model of the box, and which one a client without `-m` means."""
+    """Every model of the box, and which one a client without `-m` means. Clients are
+    served side by side; each command holds `lock` except while it waits."""
 
     models: dict[str, runtimes.Model] = dataclasses.field(default_factory=dict)
     current: str = ''
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
+    zygote: zygote_.Zygote | None = dataclasses.field(default=None, repr=False)
 
     def handle(self, argv: Sequence[str], cwd: pathlib.Path, model: str = '') -> render.CliOutput:
         """Answer one `juju` command line, as the client prints it."""
+        with self.lock:
+            return self._handle(argv, cwd, model)
+
+    def _handle(self, argv: Sequence[str], cwd: pathlib.Path, model: str) -> render.CliOutput:
         name = argv[0] if argv else ''
         own = self._commands().get(name)
         known = commands.commands_for('3.6').keys() | commands.ALIASES.keys()
@@ -92,6 +119,15 @@ class Controller:
             'status': self._status,
             'config': self._config,
         }
+
+    def _zygote(self) -> zygote_.Zygote:
+        """The pre-warmed process that forks the dispatches of ops charms (with this
+        interpreter's ops imported), started on first use."""
+        if self.zygote is None:
+            workdir = str(charmdir.shared_agent().workdir)
+            self.zygote = zygote_.Zygote(workdir, preload=('ops',))
+            atexit.register(self.zygote.close)
+        return self.zygote
 
     def _model(self, name: str) -> runtimes.Model:
         if not name:
@@ -126,7 +162,7 @@ class Controller:
         name = names[0]
         if name in self.models:
             raise Refused(f'model "admin/{name}" already exists')
-        self.models[name] = runtimes.Model(name, real_time=True)
+        self.models[name] = runtimes.Model(name, real_time=True, clock=SharedClock(self.lock))
         if not opts['no-switch']:
             self.current = name
         return _done(
@@ -188,7 +224,10 @@ class Controller:
         target = self._model(opts['model'] or self.current)
         try:
             app = charmdir.deploy_charm_dir(
-                target, (cwd / positional[0]).resolve(), units=opts['num-units']
+                target,
+                (cwd / positional[0]).resolve(),
+                units=opts['num-units'],
+                zygote=self._zygote(),
             )
         except (ValueError, OSError) as e:
             raise Refused(str(e)) from None

@@ -1,5 +1,7 @@
 """The box's controller as a daemon of its own: one process, a unix socket under the box's
-data directory, the `juju` client's requests answered one at a time, in arrival order.
+data directory, each `juju` client served on a thread of its own. The controller works
+under one lock, which a client waiting for results (`juju run --wait`) lets go while it
+waits, so a slow action never keeps the other clients waiting.
 
 Run as `python -m actionspec.box.daemon DATA_DIR`: it prints `ready` once it listens, and
 stops, removing its socket, on SIGTERM or SIGINT.
@@ -13,6 +15,7 @@ import pathlib
 import signal
 import socket
 import sys
+import threading
 from typing import Any
 
 from . import client
@@ -43,6 +46,12 @@ def _read_all(conn: socket.socket) -> bytes:
     return b''.join(chunks)
 
 
+def _serve_client(controller: Controller, conn: socket.socket) -> None:
+    with conn, contextlib.suppress(OSError):  # a client that went away
+        conn.settimeout(CLIENT_TIMEOUT)
+        conn.sendall(answer(controller, _read_all(conn)))
+
+
 def serve(data_dir: pathlib.Path) -> None:
     path = data_dir / client.SOCKET_NAME
     with contextlib.suppress(FileNotFoundError):
@@ -61,9 +70,9 @@ def serve(data_dir: pathlib.Path) -> None:
     try:
         while True:
             conn, _ = listener.accept()
-            with conn, contextlib.suppress(OSError):  # a client that went away
-                conn.settimeout(CLIENT_TIMEOUT)
-                conn.sendall(answer(controller, _read_all(conn)))
+            threading.Thread(
+                target=_serve_client, args=(controller, conn), name='client', daemon=True
+            ).start()
     finally:
         listener.close()
         with contextlib.suppress(FileNotFoundError):

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .. import charmmeta, environment, trace
@@ -41,20 +41,30 @@ class CharmDirectory:
         agent: server.AgentServer | None = None,
         zygote: zygote_.Zygote | None = None,
         observer: str = '',
+        workdir: pathlib.Path | None = None,
     ) -> None:
+        """`zygote`: a pre-warmed process that forks each dispatch of a charm that runs on
+        this interpreter's ops (see `ops_dispatch`); any other charm runs its own
+        `dispatch` from scratch. `workdir`: where the units' directories go (default:
+        scratch space, removed with this object)."""
         if not source.is_dir():
             raise ValueError(f'{source}: not a charm directory')
         self.source = source
         self.agent = agent or shared_agent()
-        # A pre-warmed process forks each dispatch of a charm that runs on this
-        # interpreter's ops; any other charm runs its own `dispatch` from scratch.
         self.zygote = zygote
+        # What the charm's dispatch puts on PYTHONPATH, for a dispatch the zygote forks.
+        self.python_path = ops_dispatch(source) or ()
         # The handle path ops gives the charm's observers (its class name), for the
         # deferred events seeded into its state.
         self.observer = observer
-        self.workdir = scratch.scratch_dir('actionspec-units-')
-        # Removed on close(), or when the object goes, or at exit: never left behind.
-        self._cleanup = weakref.finalize(self, shutil.rmtree, self.workdir, True)
+        # Scratch space is removed on close(), or when the object goes, or at exit: never
+        # left behind; a workdir of the caller's is the caller's to keep.
+        self.workdir = workdir or scratch.scratch_dir('actionspec-units-')
+        self._cleanup: Callable[[], object] = (
+            weakref.finalize(self, shutil.rmtree, self.workdir, True)
+            if workdir is None
+            else lambda: None
+        )
 
     def unit_dir(self, unit: str) -> pathlib.Path:
         """The unit's own charm directory: links to the charm's files, its own state."""
@@ -129,6 +139,7 @@ class CharmDirectory:
             str(unit_dir),
             processes.DISPATCH_TIMEOUT,
             abort,
+            self.python_path,
         )
 
     def seed_deferred(
@@ -176,6 +187,37 @@ def entry_point(charm_dir: pathlib.Path, dispatch_path: str) -> pathlib.Path | N
         if candidate.exists():
             return candidate
     return None
+
+
+# The last command of a charmcraft-made `dispatch`: `./src/charm.py` run by Python, with
+# JUJU_DISPATCH_PATH and usually PYTHONPATH set (charmcraft's charm plugin writes
+# `JUJU_DISPATCH_PATH="${JUJU_DISPATCH_PATH:-$0}" PYTHONPATH=lib:venv /usr/bin/env python3
+# ./src/charm.py`; older and hand-written ones exec the script itself).
+_OPS_DISPATCH = re.compile(
+    r'^JUJU_DISPATCH_PATH="\$\{JUJU_DISPATCH_PATH:-\$0\}"'
+    r'(?:\s+PYTHONPATH=(?P<path>[^\s]+))?'
+    r'\s+(?:exec\s+)?(?:(?:/usr/bin/env\s+)?python3?\s+)?\./src/charm\.py\s*$'
+)
+
+
+def ops_dispatch(charm_dir: pathlib.Path) -> tuple[str, ...] | None:
+    """The PYTHONPATH entries of a charm whose `dispatch` only runs `./src/charm.py` on the
+    ops this interpreter has, so a zygote may fork its dispatches; None for any other
+    charm (another language, its own `dispatch` logic, or a `venv/` with its own ops,
+    which it runs as it is)."""
+    if (charm_dir / 'venv' / 'ops').exists() or not (charm_dir / 'src' / 'charm.py').is_file():
+        return None
+    try:
+        lines = (charm_dir / 'dispatch').read_text(encoding='utf-8').splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    commands = [
+        line.strip() for line in lines[1:] if line.strip() and not line.lstrip().startswith('#')
+    ]
+    found = _OPS_DISPATCH.match(commands[0]) if len(commands) == 1 else None
+    if found is None:
+        return None
+    return tuple(entry for entry in (found['path'] or '').split(':') if entry)
 
 
 def _ops_storage() -> Any:
@@ -263,14 +305,23 @@ class ForkedOpsCharm(CharmDirectory):
 
 
 def deploy_charm_dir(
-    m: model.Model, path: pathlib.Path, *, units: int = 1, leader: int | None = 0
+    m: model.Model,
+    path: pathlib.Path,
+    *,
+    units: int = 1,
+    leader: int | None = 0,
+    name: str = '',
+    zygote: zygote_.Zygote | None = None,
+    workdir: pathlib.Path | None = None,
 ) -> model.Application:
-    """Deploy the charm directory at `path` into `m`, with the actions and endpoints its
-    metadata declares."""
+    """Deploy the charm directory at `path` into `m` (as `name`, default the charm's), with
+    the actions and endpoints its metadata declares. With a `zygote`, an ops charm's
+    dispatches are forked from it (see `ops_dispatch`)."""
     meta = charmmeta.CharmMeta.read(path)
+    zygote = zygote if ops_dispatch(path) is not None else None
     return m.deploy(
-        meta.name,
-        CharmDirectory(path),
+        name or meta.name,
+        CharmDirectory(path, zygote=zygote, workdir=workdir),
         actions=dict(meta.actions),
         units=units,
         leader=leader,

@@ -100,6 +100,9 @@ def become_dispatch_process(
 
 
 def _child(request: dict[str, Any], fds: list[int]) -> int:
+    # As `python3 SCRIPT` with PYTHONPATH set: the script's directory first, then the
+    # PYTHONPATH entries (relative ones from the working directory).
+    sys.path[:0] = [os.path.dirname(request['script']), *request.get('path', ())]
     return become_dispatch_process(
         lambda: runpy.run_path(request['script'], run_name='__main__'),
         cwd=request['cwd'],
@@ -316,15 +319,17 @@ class Zygote:
         cwd: str,
         timeout: float,
         abort: threading.Event | None = None,
+        path: Sequence[str] = (),
     ) -> process.ProcessResult:
-        """Fork a child that runs `script`, and say how it ended. Past `timeout` the
-        child's session is killed; when `abort` is set, the child is (J13)."""
+        """Fork a child that runs `script` with `path` (PYTHONPATH's entries) before its
+        imports, and say how it ended. Past `timeout` the child's session is killed; when
+        `abort` is set, the child is (J13)."""
         workdir = os.path.dirname(self.address)
         with (
             tempfile.TemporaryFile(dir=workdir) as out,
             tempfile.TemporaryFile(dir=workdir) as err,
         ):
-            request = {'script': script, 'argv0': argv0, 'env': env, 'cwd': cwd}
+            request = {'script': script, 'argv0': argv0, 'env': env, 'cwd': cwd, 'path': [*path]}
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
                 conn.connect(self.address)
                 fds = array.array('i', [out.fileno(), err.fileno()])
