@@ -29,6 +29,7 @@ RELATION = 'JUJU_RELATION'
 RELATION_ID = 'JUJU_RELATION_ID'
 REMOTE_UNIT = 'JUJU_REMOTE_UNIT'
 REMOTE_APP = 'JUJU_REMOTE_APP'
+DEPARTING_UNIT = 'JUJU_DEPARTING_UNIT'
 AGENT_SOCKET_ADDRESS = 'JUJU_AGENT_SOCKET_ADDRESS'
 AGENT_SOCKET_NETWORK = 'JUJU_AGENT_SOCKET_NETWORK'
 # The charm directory's older name, which Juju still sets.
@@ -86,6 +87,11 @@ def add_relation(
     env[RELATION_ID] = f'{endpoint}:{relation_id}'
     env[REMOTE_UNIT] = remote_unit
     env[REMOTE_APP] = remote_app
+
+
+def add_departing(env: dict[str, str], unit: str) -> None:
+    """The unit that leaves, in a relation-departed hook."""
+    env[DEPARTING_UNIT] = unit
 
 
 def add_agent(env: dict[str, str], charm_dir: str, socket_address: str) -> None:

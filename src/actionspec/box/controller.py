@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import runtimes
 from ..juju import clock as clock_
-from ..juju import goformat, render
+from ..juju import goformat, lifecycle, render
 from ..jujucli import commands
 from ..jujucli import flags as flags_
 from ..launch import charmdir
@@ -60,6 +60,11 @@ def _done(stderr: str = '', stdout: str = '') -> render.CliOutput:
     return render.CliOutput(stdout, stderr, 0)
 
 
+# How often the controller looks at its models when no dispatch has ended (the timers of
+# update-status and hook retries).
+TICK_SECONDS = 0.25
+
+
 class SharedClock(clock_.SystemClock):
     """The real time, for models that several clients share: whoever waits on it lets the
     controller's lock go meanwhile, so the other clients are served."""
@@ -84,6 +89,24 @@ class Controller:
     current: str = ''
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False)
     zygote: zygote_.Zygote | None = dataclasses.field(default=None, repr=False)
+    # Set when a dispatch of any model ends: the unit agents have work (see `work_loop`).
+    work: threading.Event = dataclasses.field(default_factory=threading.Event, repr=False)
+
+    def tick(self) -> None:
+        """Let every model's unit agents work: record what ended, start what may start,
+        run update-status where its timer ran out."""
+        with self.lock:
+            for m in self.models.values():
+                m.advance()
+                lifecycle.queue_update_status(m, lifecycle.UPDATE_STATUS_INTERVAL)
+                m.advance()
+
+    def work_loop(self, stop: threading.Event) -> None:
+        """Tick whenever a dispatch ends, and at least every `TICK_SECONDS` (timers)."""
+        while not stop.is_set():
+            self.work.wait(TICK_SECONDS)
+            self.work.clear()
+            self.tick()
 
     def handle(self, argv: Sequence[str], cwd: pathlib.Path, model: str = '') -> render.CliOutput:
         """Answer one `juju` command line, as the client prints it."""
@@ -105,7 +128,8 @@ class Controller:
         except Refused as e:
             return render.CliOutput('', f'ERROR {e}\n', e.code)
         shown = commands.call(target, argv, cwd=cwd)
-        target.advance()
+        if target in self.models.values():  # not destroyed while this waited
+            target.advance()
         return shown
 
     def _commands(self) -> dict[str, Callable[[list[str], pathlib.Path], render.CliOutput]]:
@@ -162,7 +186,10 @@ class Controller:
         name = names[0]
         if name in self.models:
             raise Refused(f'model "admin/{name}" already exists')
-        self.models[name] = runtimes.Model(name, real_time=True, clock=SharedClock(self.lock))
+        self.models[name] = runtimes.Model(
+            name, real_time=True, retry_hooks=True, clock=SharedClock(self.lock)
+        )
+        self.models[name].dispatch_ended = self.work
         if not opts['no-switch']:
             self.current = name
         return _done(
@@ -226,13 +253,13 @@ class Controller:
             app = charmdir.deploy_charm_dir(
                 target,
                 (cwd / positional[0]).resolve(),
-                units=opts['num-units'],
+                units=0,
+                leader=None,
                 zygote=self._zygote(),
             )
         except (ValueError, OSError) as e:
             raise Refused(str(e)) from None
-        for unit in app.units:
-            start_unit(target, unit)
+        lifecycle.add_units(target, app.name, opts['num-units'])
         return _done(f'Deployed "{app.name}" from local charm "{app.name}"\n')
 
     def _config(self, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
@@ -293,19 +320,3 @@ def _settings(app: Any) -> dict[str, Any]:
             entry['value'] = app.config[name]
         shown[name] = entry
     return shown
-
-
-# The hooks a new unit runs, in the uniter's order (worker/uniter/resolver.go: install,
-# leader-elected on the leader, config-changed, start).
-START_HOOKS = ('install', 'leader-elected', 'config-changed', 'start')
-
-
-def start_unit(m: runtimes.Model, unit: str) -> None:
-    """Run a new unit's start-up hooks; a failed one leaves the unit in error there."""
-    target = m.unit(unit)
-    for hook in START_HOOKS:
-        if hook == 'leader-elected' and target.application.leader != unit:
-            continue
-        result = m.run_hook(unit, hook)
-        if result.exit_code and not result.missing:
-            return

@@ -66,6 +66,10 @@ def serve(data_dir: pathlib.Path) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     controller = Controller()
+    stopping = threading.Event()
+    threading.Thread(
+        target=controller.work_loop, args=(stopping,), name='unit agents', daemon=True
+    ).start()
     print('ready', flush=True)
     try:
         while True:
@@ -74,6 +78,7 @@ def serve(data_dir: pathlib.Path) -> None:
                 target=_serve_client, args=(controller, conn), name='client', daemon=True
             ).start()
     finally:
+        stopping.set()
         listener.close()
         with contextlib.suppress(FileNotFoundError):
             path.unlink()

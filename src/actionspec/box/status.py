@@ -18,7 +18,21 @@ CLOUD = 'box'
 
 # The status of an application whose charm set none: the most severe of its units'
 # (core/status: DeriveStatus), in Juju's order of severity.
-_SEVERITY = ('error', 'blocked', 'maintenance', 'waiting', 'active', 'unknown')
+_SEVERITY = ('error', 'blocked', 'maintenance', 'waiting', 'active', 'terminated', 'unknown')
+
+
+def unit_statuses(unit: model.Unit) -> tuple[tuple[str, str], tuple[str, str]]:
+    """A unit's workload and agent status as status shows them: a unit whose hook failed
+    shows the failure as its workload status, and an idle agent (state/allwatcher.go;
+    cmd/juju/status/formatter.go adds the other end of a relation hook's relation)."""
+    if unit.agent_status[0] != 'error':
+        return unit.status, unit.agent_status
+    message = unit.agent_status[1]
+    hook = unit.failed_hook
+    if hook is not None and hook.relation is not None and not hook.relation.is_peer:
+        other = hook.relation.remote_app(unit.application.name)
+        message += f' for {other}:{hook.relation.endpoint_of(other)}'
+    return ('error', message), ('idle', '')
 
 
 def _since(m: model.Model) -> str:
@@ -37,8 +51,8 @@ def _info(current: str, message: str, since: str) -> dict[str, str]:
 def _app_status(app: model.Application) -> tuple[str, str]:
     if app.status[0] != 'unknown' or not app.units:
         return app.status
-    units = sorted(app.units.values(), key=lambda u: _SEVERITY.index(u.status[0]))
-    return units[0].status
+    shown = [unit_statuses(u)[0] for u in app.units.values()]
+    return min(shown, key=lambda status: _SEVERITY.index(status[0]))
 
 
 def status(m: model.Model) -> dict[str, Any]:
@@ -101,17 +115,19 @@ def _application(m: model.Model, app: model.Application, since: str) -> dict[str
         'base': {'name': 'ubuntu', 'channel': '24.04'},
         'application-status': _info(current, message, since),
         'relations': relations,
-        'units': {
-            name: {
-                'workload-status': _info(unit.status[0], unit.status[1], since),
-                'juju-status': _info('error' if unit.status[0] == 'error' else 'idle', '', since),
-                'leader': app.leader == name,
-                'machine': unit.machine,
-                'public-address': '127.0.0.1',
-            }
-            for name, unit in app.units.items()
-        },
+        'units': {name: _unit(app, unit, since) for name, unit in app.units.items()},
         'endpoint-bindings': {endpoint: 'alpha' for endpoint in ('', *app.endpoints)},
+    }
+
+
+def _unit(app: model.Application, unit: model.Unit, since: str) -> dict[str, Any]:
+    workload, agent = unit_statuses(unit)
+    return {
+        'workload-status': _info(*workload, since),
+        'juju-status': _info(*agent, since),
+        'leader': app.leader == unit.name,
+        'machine': unit.machine,
+        'public-address': '127.0.0.1',
     }
 
 

@@ -156,6 +156,7 @@ class UnitContext:
             raise HookToolError('status-set', 'this unit is not the leader')
         target = self.unit.application if app else self.unit
         target.status = (status, message)
+        self.unit.status_set = self.unit.status_set or not app
 
     def juju_log(self, message: str, level: str = 'INFO') -> None:
         self.model.debug_log.append(f'{self.unit.name} {level} {message}')

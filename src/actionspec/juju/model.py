@@ -55,6 +55,11 @@ EXEC_SPEC = actions_.ActionSpec(
 # What a pending task says once cancelled (state/action.go `Cancel`).
 CANCELLED_MESSAGE = 'action cancelled via the API'
 
+# The unit agent's retries of a failed hook (apiserver/facades/agent/retrystrategy: 5 s,
+# doubling, at most 5 min; the jitter of a few per cent is left out).
+RETRY_FIRST_SECONDS = 5.0
+RETRY_MAX_SECONDS = 300.0
+
 # How far the model's clock moves between looks while `wait` waits for held tasks, and
 # how often a model in real time looks at its running tasks.
 POLL_SECONDS = 1.0
@@ -109,6 +114,23 @@ class Unit:
     status: tuple[str, str] = ('unknown', '')
     # The machine it runs on: units that share one share its machine locks (J14).
     machine: str = ''
+    # What its agent is doing (`juju status`' juju-status): allocating, executing, idle,
+    # error.
+    agent_status: tuple[str, str] = ('idle', '')
+    # Whether its install hook has run: a unit runs no action before (the uniter's
+    # actions resolver waits for it). Units a scenario deploys are ready at once.
+    installed: bool = True
+    # Whether the charm ever set its status (Juju shows `unknown` after start if not).
+    status_set: bool = False
+    # Whether its start hook has run (update-status runs only after), and whether it is
+    # on its way out (`juju remove-unit`).
+    started: bool = True
+    life: str = 'alive'
+    # The hook that failed, which the unit retries before it runs any other hook, and
+    # when it may (worker/uniter/resolver.go `nextOpHookError`).
+    failed_hook: Hook | None = dataclasses.field(default=None, repr=False)
+    retry_at: datetime.datetime | None = dataclasses.field(default=None, repr=False)
+    retry_delay: float = dataclasses.field(default=0.0, repr=False)
 
     @property
     def number(self) -> int:
@@ -138,6 +160,8 @@ class Application:
     # config.yaml's options, and the values the administrator set (`juju config`).
     config_options: Mapping[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     config_values: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    # The number the next unit gets.
+    next_unit: int = 0
 
     def unit(self, number: int) -> Unit:
         return self.units[f'{self.name}/{number}']
@@ -169,6 +193,11 @@ class Relation:
     ends: tuple[tuple[str, str], ...]  # (application, endpoint); one end for a peer relation
     model: Model = dataclasses.field(repr=False)
     data: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict, repr=False)
+    # The remote units each unit has seen join, for a relation Juju sets up hook by hook
+    # (`integrate`); None for one made whole at once, where every unit sees every other.
+    joined: dict[str, list[str]] | None = dataclasses.field(default=None, repr=False)
+    # Being removed: its units are leaving it.
+    dying: bool = False
 
     @property
     def is_peer(self) -> bool:
@@ -190,25 +219,53 @@ class Relation:
         return others[0] if others else app
 
     def remote_units(self, unit: Unit) -> list[str]:
-        """The units `unit` sees across this relation (relation-list)."""
+        """The units `unit` sees across this relation (relation-list): those that have
+        joined, as far as its hooks have told it."""
+        if self.joined is not None:
+            return sorted(self.joined.get(unit.name, ()), key=_unit_sort_key)
         app = self.model.applications[self.remote_app(unit.application.name)]
         return sorted((n for n in app.units if n != unit.name), key=_unit_sort_key)
+
+    def sees(self, unit: str, owner: str) -> bool:
+        """Whether `unit` is told of changes to `owner`'s bag: a unit's once it has joined,
+        an application's once `unit` is in the relation."""
+        if self.joined is None:
+            return True
+        if '/' in owner:
+            return owner in self.joined.get(unit, ())
+        return unit in self.joined
 
     def __repr__(self) -> str:
         ends = ' '.join(f'{app}:{endpoint}' for app, endpoint in self.ends)
         return f'Relation({self.id}, {ends})'
 
 
-@dataclasses.dataclass(frozen=True)
-class _Hook:
-    """A hook Juju will run on a unit because of something another unit committed."""
+@dataclasses.dataclass(frozen=True, eq=False)
+class Hook:
+    """A hook Juju runs on a unit: one the controller decided on (`install`, a relation's
+    `joined`, ...) or a relation-changed that another unit's committed change caused (J10)."""
 
     unit: Unit
-    relation: Relation
-    remote_unit: str
-    remote_app: str
+    name: str  # `install`, `db-relation-joined`, ...
+    relation: Relation | None = None
+    remote_unit: str = ''
+    remote_app: str = ''
+    departing_unit: str = ''
+    cause: trace_.Cause = trace_.Cause.INVOCATION
     # The operation whose task wrote the change, whose trace shows the hook.
     operation: _OperationRecord | None = None
+    # What the unit agent does just before the hook runs (a status it sets), and what the
+    # controller does once the hook has run cleanly (a unit removed after `remove`, ...).
+    before: Callable[[], None] | None = None
+    after: Callable[[process.ProcessResult], None] | None = None
+
+
+@dataclasses.dataclass(eq=False)
+class _HookRun:
+    """A hook whose dispatch is under way."""
+
+    hook: Hook
+    dispatching: _Dispatching
 
 
 @dataclasses.dataclass(eq=False)
@@ -322,8 +379,11 @@ class _Dispatching:
         *,
         in_real_time: bool = False,
         command: str | None = None,
+        ended: threading.Event | None = None,
     ) -> None:
+        """`ended` is set when a dispatch on a thread of its own ends."""
         self.ctx = ctx
+        self._ended = ended
         self.request = request
         self._command = command
         self._held = getattr(charm, 'held', None)
@@ -345,6 +405,9 @@ class _Dispatching:
             self._result = self._dispatch(charm, record)
         except BaseException as e:  # handed to the controller's thread by outcome()
             self._error = e
+        finally:
+            if self._ended is not None:
+                self._ended.set()
 
     def _dispatch(
         self, charm: process.CharmRuntime, record: process.Recorder
@@ -401,12 +464,20 @@ class Model:
         clock: clock_.Clock | None = None,
         model_uuid: str | None = None,
         real_time: bool = False,
+        retry_hooks: bool = False,
     ) -> None:
-        """`real_time`: the controller goes on while tasks run, as a real one does (a
-        `--wait` can run out while a slow action runs); by default each task runs to its
-        end (or to a hold point) before the model does anything else."""
+        """`real_time`: the controller goes on while tasks and hooks run, as a real one
+        does (a `--wait` can run out while a slow action runs); by default each dispatch
+        runs to its end (or to a hold point) before the model does anything else.
+        `retry_hooks`: a failed hook is retried after a while, as with Juju's
+        `automatically-retry-hooks` (otherwise it waits, as after `juju resolve` was not
+        run)."""
         self.name = name
         self.real_time = real_time
+        self.retry_hooks = retry_hooks
+        # Set whenever a dispatch running in the background ends, so whoever keeps a
+        # model in real time going knows there is work (the box's controller shares one).
+        self.dispatch_ended = threading.Event()
         self.profile = versions.profile(juju_version)
         self.clock: clock_.Clock = clock or clock_.SystemClock()
         self.uuid = model_uuid or str(uuid_.uuid5(uuid_.NAMESPACE_DNS, f'{name}.actionspec'))
@@ -422,7 +493,10 @@ class Model:
         self._relation_ids = 0
         self._trace: list[trace_.TraceEntry] = []
         self._context_ids = 0
-        self._pending: collections.deque[_Hook] = collections.deque()
+        self._pending: collections.deque[Hook] = collections.deque()
+        self._hook_runs: dict[str, _HookRun] = {}
+        # When each unit's update-status timer runs out (`lifecycle.queue_update_status`).
+        self.update_status_due: dict[str, datetime.datetime] = {}
         self._unit_env: dict[str, dict[str, str]] = {}
 
     # -- building the model --------------------------------------------------------------
@@ -467,6 +541,7 @@ class Model:
             f'{name}/{n}': Unit(f'{name}/{n}', app, machine=self._machine(to, n))
             for n in range(units)
         }
+        app.next_unit = units
         for unit_name in app.units:
             self._queues[unit_name] = collections.deque()
         app.leader = None if leader is None else f'{name}/{leader}'
@@ -474,6 +549,36 @@ class Model:
         for peer in meta.peers:
             self._add_relation(((name, peer),))
         return app
+
+    def add_unit(self, app_name: str, *, installed: bool = True) -> Unit:
+        """A new unit of `app_name`, numbered after every unit the application ever had
+        (Juju never reuses a number), on a machine of its own. It runs no hook of itself:
+        `lifecycle` queues what Juju runs."""
+        app = self.applications[app_name]
+        number = app.next_unit
+        app.next_unit += 1
+        unit = Unit(f'{app_name}/{number}', app, machine=self._machine((), number))
+        unit.installed = installed
+        app.units[unit.name] = unit
+        self._queues[unit.name] = collections.deque()
+        return unit
+
+    def remove_unit(self, unit: Unit) -> None:
+        """Take a dead unit out of the model: its application, its relations' scopes and
+        its queue (its pending tasks are left as they are, as Juju leaves them)."""
+        app = unit.application
+        del app.units[unit.name]
+        self._queues.pop(unit.name, None)
+        self._pending = collections.deque(h for h in self._pending if h.unit is not unit)
+        for relation in self.relations.values():
+            if relation.joined is not None:
+                relation.joined.pop(unit.name, None)
+        if app.leader == unit.name:
+            app.leader = None
+
+    def remove_relation(self, relation: Relation) -> None:
+        """Forget a relation every unit has left."""
+        self.relations.pop(relation.id, None)
 
     def _machine(self, placement: Sequence[str], number: int) -> str:
         if number < len(placement):
@@ -708,7 +813,8 @@ class Model:
             for task in self._running:
                 if task.dispatching is not None:
                     task.dispatching.settle()
-            if not self._finish_ended() | self._start_ready() | self._run_hooks():
+            progressed = self._finish_ended() | self._finish_hooks()
+            if not progressed | self._start_ready() | self._run_hooks():
                 return
 
     def wait(self, operation_id: str, timeout: float | None = None) -> operation_.Operation:
@@ -737,7 +843,9 @@ class Model:
             self.advance()
             if done():
                 return
-            running = any(t.dispatching and t.dispatching.alive for t in self._running)
+            running = self._hook_runs or any(
+                t.dispatching and t.dispatching.alive for t in self._running
+            )
             if deadline is None:
                 if self.real_time and running:
                     self.clock.sleep(poll)
@@ -757,6 +865,8 @@ class Model:
             if not queue or self._busy(queue_unit):
                 continue
             task = queue[0]
+            if not task.unit.installed:
+                continue
             held = [t.lock for t in self._running_on(task.unit.machine)]
             if not agent.may_start(task.lock, held):
                 continue
@@ -767,7 +877,7 @@ class Model:
         return progressed
 
     def _busy(self, unit_name: str) -> bool:
-        return any(t.unit.name == unit_name for t in self._running)
+        return unit_name in self._hook_runs or any(t.unit.name == unit_name for t in self._running)
 
     def _running_on(self, machine: str) -> list[_TaskRecord]:
         return [t for t in self._running if t.unit.machine == machine]
@@ -786,6 +896,7 @@ class Model:
                 self._finished(task)
                 return
         task.move(operation_.TaskStatus.RUNNING, at=self.now())
+        task.unit.agent_status = ('executing', f'running action {task.action}')
         record = task.operation
         record.started = record.started or task.started
         task.state = context.ActionState(task.action, task.id, task.params)
@@ -801,7 +912,13 @@ class Model:
             ctx = context.UnitContext(self, task.unit, task.state)
             command = None
         task.dispatching = self._launch(
-            task.unit, env, trace_.Cause.INVOCATION, ctx, record, task=True, command=command
+            task.unit,
+            env,
+            trace_.Cause.INVOCATION,
+            ctx,
+            record,
+            background=self.real_time,
+            command=command,
         )
 
     def _finish_ended(self) -> bool:
@@ -838,6 +955,7 @@ class Model:
                 status, message = failed, result.error
             task.end(status, message, at=self.now())
         task.dispatching = None
+        self._settle_agent(task.unit)
         self._finished(task)
 
     def _finished(self, task: _TaskRecord) -> None:
@@ -888,25 +1006,50 @@ class Model:
                 raise ValueError(f'unknown option "{name}"')
             target.config_values.pop(name, None)
         target.config_values.update(parsed)
-        for unit in target.units:
-            self.run_hook(unit, 'config-changed')
+        for unit in target.units.values():
+            if unit.started:  # one still starting runs config-changed anyway
+                self.queue_hook(unit, 'config-changed')
+        self.advance()
 
     # -- hooks the controller decides on -------------------------------------------------
 
+    def queue_hook(
+        self,
+        unit: Unit,
+        name: str,
+        *,
+        relation: Relation | None = None,
+        remote_unit: str = '',
+        remote_app: str = '',
+        departing_unit: str = '',
+        before: Callable[[], None] | None = None,
+        after: Callable[[process.ProcessResult], None] | None = None,
+    ) -> Hook:
+        """Queue `name` on `unit`, as the controller tells a unit agent to run a hook
+        (`install`, `start`, `config-changed`, a relation's hooks...). Each unit runs its
+        hooks in order, one at a time, after its queued actions; `after` runs once the
+        hook has ended."""
+        hook = Hook(
+            unit,
+            name,
+            relation,
+            remote_unit=remote_unit,
+            remote_app=remote_app,
+            departing_unit=departing_unit,
+            before=before,
+            after=after,
+        )
+        self._pending.append(hook)
+        return hook
+
     def run_hook(self, unit: str, hook: str) -> process.ProcessResult:
-        """Run `hook` on `unit` as the unit agent runs a hook Juju decided on (`install`,
-        `start`, `config-changed`, ...): a dispatch of `hooks/<hook>`, what it wrote
-        committed after a clean exit, the relation-changed hooks that causes run after it.
-        A hook that fails leaves the unit in error, `hook failed: "<hook>"`, as the uniter
-        reports it (worker/uniter/operation/runhook.go)."""
-        target = self.unit(unit)
-        env = self._env(target, f'hooks/{hook}', hook)
-        ctx = context.UnitContext(self, target)
-        result = self._dispatch(target, env, trace_.Cause.INVOCATION, ctx, None)
-        if result.exit_code and not result.missing:
-            target.status = ('error', f'hook failed: "{hook}"')
-        self.advance()
-        return result
+        """Run `hook` on `unit` and wait until it has ended (see `queue_hook`). A hook that
+        fails leaves the unit in error, `hook failed: "<hook>"`, as the uniter reports it
+        (worker/uniter/operation/runhook.go)."""
+        ended: list[process.ProcessResult] = []
+        self.queue_hook(self.unit(unit), hook, after=ended.append)
+        self._wait_until(lambda: bool(ended), None, f'hook {hook} on {unit}')
+        return ended[0]
 
     # -- dispatching ---------------------------------------------------------------------
 
@@ -929,11 +1072,12 @@ class Model:
         ctx: context.UnitContext,
         record: _OperationRecord | None,
         *,
-        task: bool = False,
+        background: bool = False,
         command: str | None = None,
     ) -> _Dispatching:
         """Start a dispatch (or, for `juju exec`, the command); it has ended, or is held
-        by the charm, or goes on in real time, when this returns."""
+        by the charm, or goes on in the `background` (a model in real time), when this
+        returns."""
 
         def recorder(entry: trace_.TraceEntry) -> None:
             self._trace.append(entry)
@@ -941,8 +1085,7 @@ class Model:
                 record.trace.append(entry)
 
         # Only a dispatch that can be held can be seen running, and so aborted.
-        in_real_time = self.real_time and task
-        seen = in_real_time or hasattr(unit.application.charm, 'held')
+        seen = background or hasattr(unit.application.charm, 'held')
         abort = threading.Event() if seen else process.NEVER
         request = process.DispatchRequest(unit.name, env, cause, abort)
         return _Dispatching(
@@ -950,22 +1093,10 @@ class Model:
             request,
             ctx,
             recorder,
-            in_real_time=in_real_time,
+            in_real_time=background,
             command=command,
+            ended=self.dispatch_ended,
         )
-
-    def _dispatch(
-        self,
-        unit: Unit,
-        env: dict[str, str],
-        cause: trace_.Cause,
-        ctx: context.UnitContext,
-        record: _OperationRecord | None,
-    ) -> process.ProcessResult:
-        """Run a dispatch to its end and commit what it wrote (a hook)."""
-        result = self._launch(unit, env, cause, ctx, record).outcome()
-        self._commit(unit, result, ctx, record)
-        return result
 
     def _commit(
         self,
@@ -990,7 +1121,7 @@ class Model:
         writer: Unit,
         changed: list[tuple[Relation, str]],
         record: _OperationRecord | None,
-    ) -> Iterable[_Hook]:
+    ) -> Iterable[Hook]:
         """Who gets relation-changed after `writer` committed these bags (J10).
 
         A unit bag change reaches every unit on the other side (the other peers, for a
@@ -1000,56 +1131,131 @@ class Model:
         """
         for relation, owner in changed:
             app_bag = '/' not in owner
+            endpoints = dict(relation.ends)
             for app_name in relation.applications:
                 if app_name == writer.application.name and not relation.is_peer:
                     continue
                 for unit in self.applications[app_name].units.values():
                     if unit is writer and not app_bag:
                         continue
-                    yield _Hook(
+                    if not relation.sees(unit.name, owner):
+                        continue
+                    yield Hook(
                         unit,
+                        f'{endpoints[app_name]}-relation-changed',
                         relation,
-                        '' if app_bag else owner,
-                        owner.split('/')[0],
-                        record,
+                        remote_unit='' if app_bag else owner,
+                        remote_app=owner.split('/')[0],
+                        cause=trace_.Cause.RELATION_CHANGE,
+                        operation=record,
                     )
 
     def _run_hooks(self) -> bool:
-        """Run the relation-changed hooks that committed changes caused, in order, until
-        none is left that may run: a unit runs its queued actions first (the uniter's
-        resolver looks at actions before hooks). True if any ran."""
-        ran = 0
+        """Start the queued hooks that may run, in order: a unit runs one thing at a time,
+        its queued actions first (the uniter's resolver looks at actions before hooks),
+        and no other hook while one it ran has failed. Each runs to its end at once,
+        except in real time. True if any started."""
+        started = 0
         while True:
-            hook = next((h for h in self._pending if self._idle(h.unit)), None)
+            hook = next((h for h in self._pending if self._may_run(h)), None)
             if hook is None:
-                return ran > 0
+                return started > 0
             self._pending.remove(hook)
-            ran += 1
-            if ran > MAX_CONSEQUENT_HOOKS:
+            started += 1
+            if started > MAX_CONSEQUENT_HOOKS:
                 self._pending.clear()
                 raise RuntimeError(
                     f'relation-changed hooks did not settle after {MAX_CONSEQUENT_HOOKS} runs'
                 )
-            self._run_relation_changed(hook)
+            self._start_hook(hook)
+            self._finish_hooks()
 
-    def _idle(self, unit: Unit) -> bool:
-        return not self._queues[unit.name] and not self._busy(unit.name)
+    def idle(self, unit: Unit) -> bool:
+        """Whether the unit's agent has nothing to do: nothing running, queued or pending."""
+        return (
+            not self._busy(unit.name)
+            and not self._queues[unit.name]
+            and not any(h.unit is unit for h in self._pending)
+        )
 
-    def _run_relation_changed(self, hook: _Hook) -> None:
-        endpoint = hook.relation.endpoint_of(hook.unit.application.name)
-        assert endpoint is not None
-        name = f'{endpoint}-relation-changed'
-        env = self._env(hook.unit, f'hooks/{name}', name)
-        environment.add_relation(
-            env, endpoint, hook.relation.id, hook.remote_unit, hook.remote_app
+    def _may_run(self, hook: Hook) -> bool:
+        unit = hook.unit
+        if (self._queues[unit.name] and unit.installed) or self._busy(unit.name):
+            return False
+        if unit.failed_hook is None:
+            return True
+        return (
+            unit.failed_hook is hook
+            and unit.retry_at is not None
+            and self.clock.now() >= unit.retry_at
         )
-        self._dispatch(
-            hook.unit,
-            env,
-            trace_.Cause.RELATION_CHANGE,
-            context.UnitContext(self, hook.unit),
-            hook.operation,
+
+    def _start_hook(self, hook: Hook) -> None:
+        unit = hook.unit
+        env = self._env(unit, f'hooks/{hook.name}', hook.name)
+        if hook.relation is not None:
+            endpoint = hook.relation.endpoint_of(unit.application.name)
+            assert endpoint is not None
+            environment.add_relation(
+                env, endpoint, hook.relation.id, hook.remote_unit, hook.remote_app
+            )
+            if hook.departing_unit:
+                environment.add_departing(env, hook.departing_unit)
+        relation = hook.relation
+        if relation is not None and relation.joined is not None:
+            # What relation-list shows from now on (worker/uniter/relation/state.go).
+            seen = relation.joined.setdefault(unit.name, [])
+            if hook.name.endswith('-relation-joined') and hook.remote_unit not in seen:
+                seen.append(hook.remote_unit)
+            elif hook.name.endswith('-relation-departed') and hook.remote_unit in seen:
+                seen.remove(hook.remote_unit)
+        if hook.before is not None:
+            hook.before()
+        if hook.name != 'update-status':  # runhook.go: update-status leaves the agent idle
+            about = f' for {hook.remote_unit}' if hook.remote_unit else ''
+            unit.agent_status = ('executing', f'running {hook.name} hook{about}')
+        ctx = context.UnitContext(self, unit)
+        dispatching = self._launch(
+            unit, env, hook.cause, ctx, hook.operation, background=self.real_time
         )
+        self._hook_runs[unit.name] = _HookRun(hook, dispatching)
+
+    def _finish_hooks(self) -> bool:
+        """Record every hook whose dispatch has ended; True if any had."""
+        ended = [run for run in self._hook_runs.values() if not run.dispatching.alive]
+        for run in ended:
+            hook, unit = run.hook, run.hook.unit
+            del self._hook_runs[unit.name]
+            result = run.dispatching.outcome()
+            self._commit(unit, result, run.dispatching.ctx, hook.operation)
+            if result.exit_code and not result.missing:
+                self._hook_failed(hook)
+                continue
+            unit.failed_hook = unit.retry_at = None
+            unit.retry_delay = 0.0
+            self._settle_agent(unit)
+            if hook.after is not None:
+                hook.after(result)
+        return bool(ended)
+
+    def _hook_failed(self, hook: Hook) -> None:
+        """The unit is in error and runs no other hook until this one runs cleanly: retried
+        after a while (5 s, doubling up to 5 min) when the model retries hooks."""
+        unit = hook.unit
+        unit.failed_hook = hook
+        unit.agent_status = ('error', f'hook failed: "{hook.name}"')
+        self._pending.appendleft(hook)
+        if self.retry_hooks:
+            unit.retry_delay = min(unit.retry_delay * 2 or RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS)
+            unit.retry_at = self.clock.now() + datetime.timedelta(seconds=unit.retry_delay)
+
+    def _settle_agent(self, unit: Unit) -> None:
+        """The agent's status once a dispatch ended: idle, or back in error while a failed
+        hook waits (an action may run meanwhile: worker/uniter/actions/resolver.go)."""
+        if unit.failed_hook is not None:
+            unit.agent_status = ('error', f'hook failed: "{unit.failed_hook.name}"')
+        else:
+            unit.agent_status = ('idle', '')
 
     def __repr__(self) -> str:
         apps = ', '.join(self.applications)
