@@ -119,3 +119,64 @@ DEMO_SCRIPT = textwrap.dedent(
 
 def test_jubilant_sees_exceptions_wait_expiry_config_and_unknown_units() -> None:
     _in_a_box(DEMO_SCRIPT, DEMO)
+
+
+LISTENER = pathlib.Path(__file__).parent / 'charms' / 'listener'
+
+RELATION_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import jubilant
+
+    demo, listener = sys.argv[1], sys.argv[2]
+    with jubilant.temp_model() as juju:
+        juju.deploy(demo, num_units=2)
+        juju.deploy(listener)
+        juju.wait(lambda s: jubilant.all_active(s, 'demo'), timeout=60)
+        status = juju.wait(lambda s: jubilant.all_waiting(s, 'listener'), timeout=60)
+        assert status.apps['listener'].app_status.message == 'waiting for a greeting'
+        juju.integrate('demo', 'listener')
+        status = juju.wait(jubilant.all_active, timeout=60)
+        assert status.apps['listener'].units['listener/0'].workload_status.message == 'heard hello'
+        assert status.apps['demo'].relations['greeting'][0].related_app == 'listener'
+        info = juju.show_unit('listener/0')
+        (relation,) = [r for r in info.relation_info if r.endpoint == 'greeting']
+        assert relation.app_data == {'greeting': 'hello'}, relation
+        assert sorted(relation.related_units) == ['demo/0', 'demo/1'], relation
+        juju.config('demo', {'greeting': 'hey'})
+        juju.wait(lambda s: s.apps['listener'].app_status.message == 'heard hey', timeout=60)
+        assert juju.run('listener/0', 'heard').results == {'greeting': 'hey'}
+        juju.add_unit('demo')
+        status = juju.wait(lambda s: len(s.apps['demo'].units) == 3 and jubilant.all_active(s), timeout=60)
+        info = juju.show_unit('listener/0')
+        (relation,) = [r for r in info.relation_info if r.endpoint == 'greeting']
+        assert sorted(relation.related_units) == ['demo/0', 'demo/1', 'demo/2'], relation
+        juju.remove_unit('demo/0')
+        status = juju.wait(lambda s: 'demo/0' not in s.apps['demo'].units and jubilant.all_active(s), timeout=60)
+        assert status.apps['demo'].units['demo/1'].leader  # the next unit leads
+        juju.remove_relation('demo', 'listener')
+        status = juju.wait(lambda s: jubilant.all_waiting(s, 'listener'), timeout=60)
+        assert 'greeting' not in status.apps['demo'].relations
+        assert juju.model_config()['update-status-hook-interval'] == '5m'
+        juju.model_config({'update-status-hook-interval': '1m'})
+        assert juju.model_config()['update-status-hook-interval'] == '1m'
+        log = juju.debug_log(limit=1000)
+        assert 'ran "greeting-relation-departed" hook' in log, log
+        assert juju.cli('status').startswith('Model ')
+    print('all good')
+    """
+)
+
+
+def test_jubilant_integrates_scales_and_reads_the_log_in_the_box() -> None:
+    with box_.Box.start() as running:
+        shown = subprocess.run(
+            [sys.executable, '-c', RELATION_SCRIPT, str(DEMO), str(LISTENER)],
+            env=running.env(),
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == 'all good'

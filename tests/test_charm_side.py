@@ -256,7 +256,7 @@ def test_exception_in_a_hook_writes_no_action_lines_to_stderr() -> None:
     model = make_model(peers=('replicas',), do_action=write, replicas_relation_changed=hook)
     op = model.run('db/0', action='do')
     assert op.trace.for_unit('db/1').events() == ['replicas_relation_changed']
-    assert any('Uncaught exception while in charm code' in line for line in model.debug_log)
+    assert any('Uncaught exception while in charm code' in r.message for r in model.debug_log)
 
 
 # C9 ------------------------------------------------------------------------------------

@@ -75,6 +75,18 @@ class CharmMeta:
     """Peer endpoints; Juju creates each peer relation when the application is deployed."""
     config: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     """config.yaml's `options` (or charmcraft.yaml's `config.options`): name -> option."""
+    interfaces: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Each endpoint's interface, where it is not named after the endpoint."""
+
+    def interface(self, endpoint: str) -> str:
+        """The interface an endpoint speaks (`juju integrate` matches on it)."""
+        return self.interfaces.get(endpoint, endpoint)
+
+    def role(self, endpoint: str) -> str:
+        """`requirer`, `provider` or `peer`, as Juju names an endpoint's role."""
+        if endpoint in self.peers:
+            return 'peer'
+        return 'provider' if endpoint in self.provides else 'requirer'
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -106,6 +118,11 @@ class CharmMeta:
         config = _read_mapping(directory / 'config.yaml')
         if config is None:
             config = (craft or {}).get('config') or {}
+        endpoints = {
+            str(name): entry
+            for kind in ('requires', 'provides', 'peers')
+            for name, entry in dict(declared.get(kind) or {}).items()
+        }
         return cls(
             name=str(declared.get('name') or directory.name),
             actions=dict(actions),
@@ -113,6 +130,11 @@ class CharmMeta:
             provides=tuple(declared.get('provides') or {}),
             peers=tuple(declared.get('peers') or {}),
             config=dict(config.get('options') or {}),
+            interfaces={
+                name: str(entry['interface'])
+                for name, entry in endpoints.items()
+                if isinstance(entry, Mapping) and entry.get('interface', name) != name
+            },
         )
 
     def metadata(self) -> dict[str, Any]:
@@ -124,7 +146,7 @@ class CharmMeta:
             ('peers', self.peers),
         ):
             if names:
-                meta[key] = {n: {'interface': n} for n in names}
+                meta[key] = {n: {'interface': self.interface(n)} for n in names}
         return meta
 
     def write(self, directory: pathlib.Path) -> None:

@@ -65,7 +65,7 @@ def serve(data_dir: pathlib.Path) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    controller = Controller()
+    controller = Controller(data_dir)
     stopping = threading.Event()
     threading.Thread(
         target=controller.work_loop, args=(stopping,), name='unit agents', daemon=True

@@ -177,7 +177,9 @@ def pack(charm_dir: pathlib.Path, out_dir: pathlib.Path) -> pathlib.Path:
 def unpack(charm_file: pathlib.Path, dest: pathlib.Path) -> pathlib.Path:
     """Extract `charm_file` into `dest` (created if needed) and return it: unix modes kept,
     nothing written outside `dest`. PackError, before anything is written, for a file that
-    is not a charm archive or holds an entry or link that would land outside."""
+    is not a charm archive or holds an entry or link that would land outside; links that
+    lead outside only together (`a` -> `.`, `b` -> `a/..`) are found once made, and
+    removed again."""
     try:
         archive = zipfile.ZipFile(charm_file)
     except zipfile.BadZipFile:

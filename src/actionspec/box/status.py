@@ -8,9 +8,12 @@ statustypes.py for which of them a client needs.
 from __future__ import annotations
 
 import datetime
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from ..juju import goformat, model
+from ..jujucli import commands
 
 # The box's controller and cloud, as status and the model commands name them.
 CONTROLLER = 'box'
@@ -55,7 +58,7 @@ def _app_status(app: model.Application) -> tuple[str, str]:
     return min(shown, key=lambda status: _SEVERITY.index(status[0]))
 
 
-def status(m: model.Model) -> dict[str, Any]:
+def status(m: model.Model, charms: Mapping[str, tuple[str, int]]) -> dict[str, Any]:
     """The model's status as `juju status --format json` holds it."""
     since = _since(m)
     machines = sorted(
@@ -86,14 +89,17 @@ def status(m: model.Model) -> dict[str, Any]:
             for machine in machines
         },
         'applications': {
-            name: _application(m, app, since) for name, app in m.applications.items()
+            name: _application(m, app, since, charms.get(name, (app.meta.name, 0)))
+            for name, app in m.applications.items()
         },
         'storage': {},
         'controller': {'timestamp': since.rpartition(' ')[2]},
     }
 
 
-def _application(m: model.Model, app: model.Application, since: str) -> dict[str, Any]:
+def _application(
+    m: model.Model, app: model.Application, since: str, charm: tuple[str, int]
+) -> dict[str, Any]:
     current, message = _app_status(app)
     relations: dict[str, list[dict[str, str]]] = {}
     for relation in m.relations.values():
@@ -107,10 +113,10 @@ def _application(m: model.Model, app: model.Application, since: str) -> dict[str
                 }
             )
     return {
-        'charm': f'local:{app.name}-0',
+        'charm': f'local:{charm[0]}-{charm[1]}',
         'charm-origin': 'local',
-        'charm-name': app.name,
-        'charm-rev': 0,
+        'charm-name': charm[0],
+        'charm-rev': charm[1],
         'exposed': False,
         'base': {'name': 'ubuntu', 'channel': '24.04'},
         'application-status': _info(current, message, since),
@@ -131,6 +137,138 @@ def _unit(app: model.Application, unit: model.Unit, since: str) -> dict[str, Any
     }
 
 
-def render(m: model.Model, fmt: str) -> str:
-    data = status(m)
+def render(
+    m: model.Model,
+    fmt: str,
+    *,
+    utc: bool = False,
+    charms: Mapping[str, tuple[str, int]] | None = None,
+) -> str:
+    """`juju status` in `fmt`; `charms` names each application's charm and revision."""
+    charms = charms or {}
+    if fmt == 'tabular':
+        return tabular(m, charms, utc=utc)
+    data = status(m, charms)
     return goformat.json_marshal(data) + '\n' if fmt == 'json' else goformat.yaml_v2(data)
+
+
+# -- tabular ------------------------------------------------------------------------------
+
+# Juju's status message column: at most this long, with an ellipsis (output_tabular.go).
+MAX_MESSAGE = 120
+
+
+def tabular(m: model.Model, charms: Mapping[str, tuple[str, int]], *, utc: bool = False) -> str:
+    """`juju status` as a person reads it: the model, its applications, units and
+    machines, each a table of its own (cmd/juju/status/output_tabular.go)."""
+    moment = m.now()
+    timestamp = (
+        moment.astimezone(datetime.timezone.utc).strftime('%H:%M:%S')
+        if utc
+        else _local_timestamp(moment)
+    )
+    sections = [
+        commands.table(
+            [
+                ['Model', 'Controller', 'Cloud/Region', 'Version', 'SLA', 'Timestamp'],
+                [
+                    m.name,
+                    CONTROLLER,
+                    f'{CLOUD}/default',
+                    m.profile.agent_version,
+                    'unsupported',
+                    timestamp,
+                ],
+            ]
+        )
+    ]
+    apps = sorted(m.applications.values(), key=lambda a: a.name)
+    if apps:
+        rows = [
+            ['App', 'Version', 'Status', 'Scale', 'Charm', 'Channel', 'Rev', 'Exposed', 'Message']
+        ]
+        for app in apps:
+            current, message = _app_status(app)
+            version = next(
+                (u.workload_version for u in app.units.values() if u.workload_version), ''
+            )
+            rows.append(
+                [
+                    app.name,
+                    version if len(version) <= 15 else version[:12] + '...',
+                    current,
+                    _scale(app),
+                    charms.get(app.name, (app.meta.name, 0))[0],
+                    '',
+                    str(charms.get(app.name, (app.meta.name, 0))[1]),
+                    'no',
+                    _truncated(message),
+                ]
+            )
+        sections.append(commands.table(rows, right_aligned=(3, 6)))
+        rows = [['Unit', 'Workload', 'Agent', 'Machine', 'Public address', 'Ports', 'Message']]
+        for app in apps:
+            for unit in sorted(app.units.values(), key=lambda u: u.number):
+                (workload, message), (agent, agent_message) = unit_statuses(unit)
+                if agent == 'allocating' and not message:
+                    message = agent_message
+                doing = _agent_doing(agent, agent_message)
+                if doing:
+                    message = f'({doing}) {message}'
+                leader = '*' if app.leader == unit.name else ''
+                rows.append(
+                    [
+                        f'{unit.name}{leader}',
+                        workload,
+                        agent,
+                        unit.machine,
+                        '127.0.0.1',
+                        '',
+                        _truncated(message),
+                    ]
+                )
+        sections.append(commands.table(rows))
+        machines = sorted({u.machine for a in apps for u in a.units.values()}, key=int)
+        rows = [['Machine', 'State', 'Address', 'Inst id', 'Base', 'AZ', 'Message']]
+        rows += [
+            [n, 'started', '127.0.0.1', f'box-{n}', 'ubuntu@24.04', '', 'Running']
+            for n in machines
+        ]
+        if machines:
+            sections.append(commands.table(rows))
+    return '\n'.join(sections)
+
+
+def _local_timestamp(moment: datetime.datetime) -> str:
+    """`15:04:05Z07:00` in local time: `Z` for UTC, else the offset."""
+    local = moment.astimezone()
+    offset = local.strftime('%z')
+    zone = 'Z' if offset in ('+0000', '') else f'{offset[:3]}:{offset[3:]}'
+    return local.strftime('%H:%M:%S') + zone
+
+
+def _scale(app: model.Application) -> str:
+    """`N` when every unit's agent is working, else `ready/N` (output_tabular.go)."""
+    ready = sum(
+        1
+        for u in app.units.values()
+        if unit_statuses(u)[1][0] in ('idle', 'executing') and u.status[0] != 'terminated'
+    )
+    total = len(app.units)
+    return str(total) if ready == total else f'{ready}/{total}'
+
+
+def _agent_doing(agent: str, message: str) -> str:
+    """What an executing agent runs: a unit hook's name or an action's (`agentDoing`;
+    a relation hook's name does not match its pattern, so shows nothing)."""
+    if agent != 'executing':
+        return ''
+    hook = re.match(r'running ([a-z-]+) hook', message)
+    if hook and '-relation-' not in hook[1]:
+        return hook[1]
+    action = re.match(r'running action (.*)', message)
+    return action[1] if action else ''
+
+
+def _truncated(message: str) -> str:
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 3] + '...'

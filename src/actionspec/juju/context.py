@@ -97,6 +97,8 @@ class UnitContext:
         self.action = action
         # Relation writes are staged per bag and committed only after a clean exit (J10).
         self._staged: dict[tuple[int, str], dict[str, str]] = {}
+        # What juju-log puts before a message: `db:3: ` in a relation hook.
+        self.log_prefix = ''
 
     # -- actions -------------------------------------------------------------------------
 
@@ -159,7 +161,8 @@ class UnitContext:
         self.unit.status_set = self.unit.status_set or not app
 
     def juju_log(self, message: str, level: str = 'INFO') -> None:
-        self.model.debug_log.append(f'{self.unit.name} {level} {message}')
+        module = f'unit.{self.unit.name}.juju-log'
+        self.model.log(self.unit, level, module, f'{self.log_prefix}{message}')
 
     # -- relations ---------------------------------------------------------------------
 

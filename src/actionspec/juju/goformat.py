@@ -316,6 +316,11 @@ def _json_string(text: str) -> str:
     return ''.join(out)
 
 
+def quoted_list(words: Sequence[str]) -> str:
+    """Go's `%q` of a []string: `["a" "b"]`."""
+    return '[' + ' '.join(json_marshal(w) for w in words) + ']'
+
+
 def json_marshal(value: Any) -> str:
     """`json.Marshal(value)`: compact, map keys sorted, HTML characters escaped."""
     if isinstance(value, str):  # the commonest, and the cheapest test

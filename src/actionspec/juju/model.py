@@ -18,7 +18,7 @@ import shlex
 import threading
 import uuid as uuid_
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import charmmeta, environment
 from .. import trace as trace_
@@ -54,6 +54,9 @@ EXEC_SPEC = actions_.ActionSpec(
 
 # What a pending task says once cancelled (state/action.go `Cancel`).
 CANCELLED_MESSAGE = 'action cancelled via the API'
+
+# The logger of the unit agent's hook runs (worker/uniter/operation).
+UNITER_LOG = 'juju.worker.uniter.operation'
 
 # The unit agent's retries of a failed hook (apiserver/facades/agent/retrystrategy: 5 s,
 # doubling, at most 5 min; the jitter of a few per cent is left out).
@@ -105,6 +108,33 @@ def _receiver(target: str) -> str:
     return target if target.endswith('/leader') else 'unit-' + target.replace('/', '-')
 
 
+class LogRecord(NamedTuple):
+    """One line of the model's log, as `juju debug-log` shows it."""
+
+    entity: str  # `unit-demo-0`
+    timestamp: datetime.datetime
+    level: str  # INFO, WARNING, ERROR, DEBUG
+    module: str  # `juju.worker.uniter.operation`, `unit.demo/0.juju-log`
+    message: str
+
+
+# Juju's log levels, least severe first (loggo).
+LOG_LEVELS = ('TRACE', 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL')
+
+
+def log_threshold(logging_config: str, module: str) -> str:
+    """The level below which `module` logs nothing, by `logging-config`
+    (`<root>=INFO;unit=DEBUG`: the longest module prefix that names it wins)."""
+    best, level = -1, 'TRACE'
+    for entry in logging_config.split(';'):
+        name, _, value = entry.strip().partition('=')
+        name = '' if name == '<root>' else name
+        matches = not name or module == name or module.startswith(name + '.')
+        if matches and len(name) > best and value.strip().upper() in LOG_LEVELS:
+            best, level = len(name), value.strip().upper()
+    return level
+
+
 @dataclasses.dataclass(eq=False)
 class Unit:
     """A unit of an application, with its workload status."""
@@ -117,6 +147,8 @@ class Unit:
     # What its agent is doing (`juju status`' juju-status): allocating, executing, idle,
     # error.
     agent_status: tuple[str, str] = ('idle', '')
+    # What `application-version-set` said (status' Version, show-unit's workload-version).
+    workload_version: str = ''
     # Whether its install hook has run: a unit runs no action before (the uniter's
     # actions resolver waits for it). Units a scenario deploys are ready at once.
     installed: bool = True
@@ -162,6 +194,8 @@ class Application:
     config_values: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     # The number the next unit gets.
     next_unit: int = 0
+    # The charm's metadata: endpoints' roles and interfaces.
+    meta: charmmeta.CharmMeta = dataclasses.field(default_factory=charmmeta.CharmMeta, repr=False)
 
     def unit(self, number: int) -> Unit:
         return self.units[f'{self.name}/{number}']
@@ -488,7 +522,10 @@ class Model:
         self._queues: dict[str, collections.deque[_TaskRecord]] = {}
         self._running: list[_TaskRecord] = []
         self._machines = 0
-        self.debug_log: list[str] = []
+        self.debug_log: list[LogRecord] = []
+        # Which modules log at which level (model config `logging-config`); everything, by
+        # default, so a test sees all a charm logged.
+        self.logging_config = '<root>=TRACE'
         self._ids = clock_.IdSequence(self.profile.first_id)
         self._relation_ids = 0
         self._trace: list[trace_.TraceEntry] = []
@@ -513,6 +550,7 @@ class Model:
         peers: Iterable[str] = (),
         to: Sequence[str] = (),
         config: Mapping[str, Any] | None = None,
+        meta: charmmeta.CharmMeta | None = None,
     ) -> Application:
         """Deploy `charm` as `name`: a CharmRuntime here; `actionspec.Model` also takes
         charm classes.
@@ -521,7 +559,9 @@ class Model:
         the leader unit, or None for no leader yet. Each name in `peers` becomes a peer
         relation, created at once as Juju creates it. `to` places units on machines by
         id, in order (`juju deploy --to`); the others each get a new machine. `config` is
-        config.yaml's `options`.
+        config.yaml's `options`. `meta`, the charm's whole metadata, gives the endpoints'
+        roles and interfaces (`juju integrate` matches them); without it, every endpoint that
+        is not a peer is required, with the interface of its name.
         """
         if not _APP_NAME.match(name):
             raise ValueError(f'invalid application name "{name}"')
@@ -532,10 +572,11 @@ class Model:
         if leader is not None and not 0 <= leader < units:
             raise ValueError(f'leader {name}/{leader} is not one of the {units} units')
         specs = actions_.parse_actions_yaml(actions)
-        meta = charmmeta.CharmMeta(
+        meta = meta or charmmeta.CharmMeta(
             name, actions_.actions_data(actions), requires=tuple(endpoints), peers=tuple(peers)
         )
         app = Application(name, self._runtime(charm, meta), specs, meta.endpoints, meta.peers)
+        app.meta = meta
         app.config_options = dict(config or {})
         app.units = {
             f'{name}/{n}': Unit(f'{name}/{n}', app, machine=self._machine(to, n))
@@ -995,12 +1036,7 @@ class Model:
         config-changed on every unit. Values arrive as the CLI's text and are read by the
         option's type (apiserver/facades/client/application: `ParseSettingsStrings`)."""
         target = self.applications[app]
-        parsed: dict[str, Any] = {}
-        for name, text in values.items():
-            option = target.config_options.get(name)
-            if not isinstance(option, Mapping):
-                raise ValueError(f'unknown option "{name}"')
-            parsed[name] = _config_value(name, text, str(option.get('type', 'string')))
+        parsed = config_values(target, values)
         for name in reset:
             if name not in target.config_options:
                 raise ValueError(f'unknown option "{name}"')
@@ -1050,6 +1086,15 @@ class Model:
         self.queue_hook(self.unit(unit), hook, after=ended.append)
         self._wait_until(lambda: bool(ended), None, f'hook {hook} on {unit}')
         return ended[0]
+
+    def log(self, unit: Unit, level: str, module: str, message: str) -> None:
+        """Add a line to the model's log for `unit` (its agent, or its charm), unless the
+        model's `logging-config` puts the module above that level."""
+        level = level if level in LOG_LEVELS else 'INFO'
+        if LOG_LEVELS.index(level) < LOG_LEVELS.index(log_threshold(self.logging_config, module)):
+            return
+        entity = 'unit-' + unit.name.replace('/', '-')
+        self.debug_log.append(LogRecord(entity, self.now(), level, module, message))
 
     # -- dispatching ---------------------------------------------------------------------
 
@@ -1215,6 +1260,8 @@ class Model:
             about = f' for {hook.remote_unit}' if hook.remote_unit else ''
             unit.agent_status = ('executing', f'running {hook.name} hook{about}')
         ctx = context.UnitContext(self, unit)
+        if relation is not None:  # juju-log says which relation (jujuc/juju-log.go)
+            ctx.log_prefix = f'{env[environment.RELATION_ID]}: '
         dispatching = self._launch(
             unit, env, hook.cause, ctx, hook.operation, background=self.real_time
         )
@@ -1228,6 +1275,7 @@ class Model:
             del self._hook_runs[unit.name]
             result = run.dispatching.outcome()
             self._commit(unit, result, run.dispatching.ctx, hook.operation)
+            self._log_hook(hook, result)
             if result.exit_code and not result.missing:
                 self._hook_failed(hook)
                 continue
@@ -1237,6 +1285,22 @@ class Model:
             if hook.after is not None:
                 hook.after(result)
         return bool(ended)
+
+    def _log_hook(self, hook: Hook, result: process.ProcessResult) -> None:
+        """What the unit agent logs of a hook (worker/uniter/operation/runhook.go), and the
+        charm's stderr, line by line, as warnings (its stdout is logged at DEBUG)."""
+        unit = hook.unit
+        for line in result.stderr.decode('utf-8', 'replace').splitlines():
+            self.log(unit, 'WARNING', f'unit.{unit.name}.{hook.name}', line)
+        via = 'hook dispatching script: dispatch'
+        if result.missing:
+            self.log(unit, 'INFO', UNITER_LOG, f'skipped "{hook.name}" hook (missing)')
+        elif result.exit_code:
+            self.log(
+                unit, 'ERROR', UNITER_LOG, f'hook "{hook.name}" (via {via}) failed: {result.error}'
+            )
+        else:
+            self.log(unit, 'INFO', UNITER_LOG, f'ran "{hook.name}" hook (via {via})')
 
     def _hook_failed(self, hook: Hook) -> None:
         """The unit is in error and runs no other hook until this one runs cleanly: retried
@@ -1260,6 +1324,18 @@ class Model:
     def __repr__(self) -> str:
         apps = ', '.join(self.applications)
         return f'Model({self.name!r}, juju={self.profile.version}, applications=[{apps}])'
+
+
+def config_values(app: Application, values: Mapping[str, str]) -> dict[str, Any]:
+    """Config values from the CLI's text, each read by its option's type; ValueError for
+    an option the charm lacks or a value of the wrong type."""
+    parsed: dict[str, Any] = {}
+    for name, text in values.items():
+        option = app.config_options.get(name)
+        if not isinstance(option, Mapping):
+            raise ValueError(f'unknown option "{name}"')
+        parsed[name] = _config_value(name, text, str(option.get('type', 'string')))
+    return parsed
 
 
 def _config_value(name: str, text: str, kind: str) -> Any:

@@ -497,7 +497,7 @@ def _show_action_output(ctx: Context, opts: dict[str, Any], words: list[str]) ->
     if not words:
         raise _usage_error('no action ID specified')
     if len(words) > 1:
-        raise _usage_error(f'unrecognized args: {_go_quoted(words[1:])}')
+        raise _usage_error(f'unrecognized args: {goformat.quoted_list(words[1:])}')
     known = [t.id for op in ctx.model.operations for t in op.tasks]
     found = [i for i in known if i == words[0]] or [i for i in known if i.startswith(words[0])]
     if not found:
@@ -554,15 +554,10 @@ def _one_id(words: list[str], kind: str) -> str:
     if not words:
         raise _usage_error(f'no {kind} ID specified')
     if len(words) > 1:
-        raise _usage_error(f'unrecognized args: {_go_quoted(words[1:])}')
+        raise _usage_error(f'unrecognized args: {goformat.quoted_list(words[1:])}')
     if not ID.match(words[0]):
         raise _usage_error(f'{kind} ID "{words[0]}" not valid')
     return words[0]
-
-
-def _go_quoted(words: Sequence[str]) -> str:
-    """Go's `%q` of a []string: `["a" "b"]`."""
-    return '[' + ' '.join(goformat.json_marshal(w) for w in words) + ']'
 
 
 def _show_task(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
@@ -748,7 +743,7 @@ def _operations(ctx: Context, opts: dict[str, Any], words: list[str]) -> None:
     if problems:
         raise _usage_error('\n'.join(problems))
     if words:
-        raise _usage_error(f'unrecognized args: {_go_quoted(words)}')
+        raise _usage_error(f'unrecognized args: {goformat.quoted_list(words)}')
     for app in opts['apps']:
         if app not in ctx.model.applications:
             raise CommandError(f'application "{app}" not found')
@@ -902,7 +897,7 @@ def _application(ctx: Context, words: list[str], *, extra: int = 0) -> Any:
     if not _APP.match(words[0]):
         raise _usage_error(f'invalid application name "{words[0]}"')
     if len(words) > 1 + extra:
-        raise _usage_error(f'unrecognized args: {_go_quoted(words[1 + extra :])}')
+        raise _usage_error(f'unrecognized args: {goformat.quoted_list(words[1 + extra :])}')
     app = ctx.model.applications.get(words[0])
     if app is None:
         raise CommandError(f'application "{words[0]}" not found')

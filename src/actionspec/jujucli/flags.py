@@ -83,9 +83,10 @@ class Flag:
     """One flag: its names (long first), its kind, default and help text."""
 
     names: tuple[str, ...]
-    # 'bool', 'string', 'duration', 'uint', 'strings' (comma separated), 'choice' (one of
-    # `choices`, as `--format`), 'file' (a path, read when the command runs), 'wait'
-    # (2.9's `--wait[=duration]`)
+    # 'bool', 'string', 'duration', 'uint', 'strings' (comma separated), 'append' (may be
+    # given again, each value added: juju/cmd `AppendStringsValue`, `--config k=v`),
+    # 'choice' (one of `choices`, as `--format`), 'file' (a path, read when the command
+    # runs), 'wait' (2.9's `--wait[=duration]`)
     kind: str
     default: Any
     help: str
@@ -115,6 +116,8 @@ class Flag:
             return int(text)
         if self.kind == 'strings':
             return text.split(',')
+        if self.kind == 'append':
+            return (text,)
         if self.choices and text not in self.choices:
             raise ValueError(self.refuse(text) if self.refuse else f'unknown value "{text}"')
         return text
@@ -142,7 +145,8 @@ def parse(
             if not name:
                 raise FlagError(f'empty {known_as} in argument "{word}"')
             flag = _defined(by_name, name, known_as)
-            values[flag.key] = _long(flag, f'--{name}', bool(has_value), text, words, known_as)
+            value = _long(flag, f'--{name}', bool(has_value), text, words, known_as)
+            _store(values, flag, value)
             continue
         letters = word[1:]
         for n, letter in enumerate(letters):
@@ -150,10 +154,15 @@ def parse(
             flag = _defined(by_name, letter, known_as)
             # A letter's value follows it at once, `=` included: `-madmin`, `-b=false`.
             if rest and (flag.kind != 'bool' or rest[0] == '='):
-                values[flag.key] = flag.value(rest, f'-{letter}', known_as)
+                _store(values, flag, flag.value(rest, f'-{letter}', known_as))
                 break
-            values[flag.key] = _long(flag, f'-{letter}', False, '', words, known_as)
+            _store(values, flag, _long(flag, f'-{letter}', False, '', words, known_as))
     return values, positional
+
+
+def _store(values: dict[str, Any], flag: Flag, value: Any) -> None:
+    """A flag given again replaces its value, except one that appends."""
+    values[flag.key] = (*values[flag.key], *value) if flag.kind == 'append' else value
 
 
 def _defined(by_name: Mapping[str, Flag], name: str, known_as: str) -> Flag:
@@ -203,6 +212,6 @@ def _default_text(flag: Flag) -> str:
         return format_duration(flag.default)
     if flag.kind == 'wait':
         return 'false'
-    if flag.kind == 'strings':
+    if flag.kind in ('strings', 'append'):
         return ','.join(flag.default or ())
     return str(flag.default)

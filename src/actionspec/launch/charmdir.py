@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import os
 import pathlib
 import re
@@ -208,9 +209,10 @@ def ops_dispatch(charm_dir: pathlib.Path) -> tuple[str, ...] | None:
     if (charm_dir / 'venv' / 'ops').exists() or not (charm_dir / 'src' / 'charm.py').is_file():
         return None
     try:
-        lines = (charm_dir / 'dispatch').read_text(encoding='utf-8').splitlines()
+        text = (charm_dir / 'dispatch').read_text(encoding='utf-8')
     except (OSError, UnicodeDecodeError):
         return None
+    lines = re.sub(r'\\\n\s*', ' ', text).splitlines()  # a command continued with `\`
     commands = [
         line.strip() for line in lines[1:] if line.strip() and not line.lstrip().startswith('#')
     ]
@@ -328,6 +330,7 @@ def deploy_charm_dir(
         endpoints=(*meta.requires, *meta.provides),
         peers=meta.peers,
         config=meta.config,
+        meta=dataclasses.replace(meta, name=name or meta.name),
     )
 
 

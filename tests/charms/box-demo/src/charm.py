@@ -15,6 +15,8 @@ class DemoCharm(ops.CharmBase):
         framework.observe(self.on.slow_action, self._on_slow)
         framework.observe(self.on.greet_action, self._on_greet)
         framework.observe(self.on.collect_unit_status, self._on_collect_status)
+        framework.observe(self.on.greeting_relation_joined, self._publish)
+        framework.observe(self.on.config_changed, self._publish)
 
     def _on_echo(self, event: ops.ActionEvent) -> None:
         event.set_results({'text': event.params['text']})
@@ -33,6 +35,13 @@ class DemoCharm(ops.CharmBase):
     def _on_greet(self, event: ops.ActionEvent) -> None:
         greeting = str(self.config['greeting'])
         event.set_results({'said': greeting.upper() if self.config['loud'] else greeting})
+
+    def _publish(self, event: ops.EventBase) -> None:
+        """The leader tells every listener the configured greeting."""
+        if not self.unit.is_leader():
+            return
+        for relation in self.model.relations['greeting']:
+            relation.data[self.app]['greeting'] = str(self.config['greeting'])
 
     def _on_collect_status(self, event: ops.CollectStatusEvent) -> None:
         event.add_status(ops.ActiveStatus())
