@@ -147,12 +147,14 @@ RELATION_SCRIPT = textwrap.dedent(
         juju.wait(lambda s: s.apps['listener'].app_status.message == 'heard hey', timeout=60)
         assert juju.run('listener/0', 'heard').results == {'greeting': 'hey'}
         juju.add_unit('demo')
-        status = juju.wait(lambda s: len(s.apps['demo'].units) == 3 and jubilant.all_active(s), timeout=60)
+        three = lambda s: len(s.apps['demo'].units) == 3 and jubilant.all_active(s)
+        status = juju.wait(three, timeout=60)
         info = juju.show_unit('listener/0')
         (relation,) = [r for r in info.relation_info if r.endpoint == 'greeting']
         assert sorted(relation.related_units) == ['demo/0', 'demo/1', 'demo/2'], relation
         juju.remove_unit('demo/0')
-        status = juju.wait(lambda s: 'demo/0' not in s.apps['demo'].units and jubilant.all_active(s), timeout=60)
+        gone = lambda s: 'demo/0' not in s.apps['demo'].units and jubilant.all_active(s)
+        status = juju.wait(gone, timeout=60)
         assert status.apps['demo'].units['demo/1'].leader  # the next unit leads
         juju.remove_relation('demo', 'listener')
         status = juju.wait(lambda s: jubilant.all_waiting(s, 'listener'), timeout=60)
