@@ -9,6 +9,7 @@ import pathlib
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -268,3 +269,69 @@ def test_a_client_waiting_for_a_slow_action_does_not_hold_up_the_others(box: box
     finally:
         waiting.kill()
         waiting.wait()
+
+
+LISTENER = pathlib.Path(__file__).parent / 'charms' / 'listener'
+
+
+def _settle(running: box_.Box, done: str, *argv: str) -> str:
+    """Poll `juju status --format json` (or argv) until `done` shows in its output."""
+    for _ in range(300):
+        shown = juju(running, *(argv or ('status', '--format', 'json'))).stdout
+        if done in shown:
+            return shown
+        time.sleep(0.05)
+    raise AssertionError(f'{done!r} never showed: {shown}')
+
+
+def _idle(running: box_.Box) -> None:
+    """Wait until every unit agent has been idle for two looks in a row."""
+    quiet = 0
+    for _ in range(400):
+        shown = juju(running, 'status', '--format', 'json').stdout
+        quiet = quiet + 1 if '"executing"' not in shown and '"allocating"' not in shown else 0
+        if quiet == 2:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f'the agents never settled: {shown}')
+
+
+def test_a_restarted_controller_goes_on_where_it_was(tmp_path: pathlib.Path) -> None:
+    data = tmp_path / 'box'
+    first = box_.Box.start(data)
+    try:
+        juju(first, 'add-model', 'kept')
+        juju(first, 'deploy', str(DEMO), '-n', '2')
+        juju(first, 'deploy', str(LISTENER))
+        juju(first, 'integrate', 'demo', 'listener')
+        juju(first, 'config', 'demo', 'greeting=hey')
+        _settle(first, 'heard hey')
+        _idle(first)
+        assert juju(first, 'run', 'demo/0', 'echo', 'text=one').returncode == 0
+        juju(first, 'run', 'demo/1', 'slow', 'seconds=60', '--background')
+        _settle(first, 'sleeping', 'show-task', '4', '--format', 'json')
+    finally:
+        first.process.kill()  # the controller dies mid-task; its data stays
+        first.process.wait()
+    second = box_.Box.start(data)
+    try:
+        status = json.loads(juju(second, 'status', '--format', 'json').stdout)
+        units = status['applications']['demo']['units']
+        assert sorted(units) == ['demo/0', 'demo/1'] and units['demo/0']['leader']
+        listener = status['applications']['listener']['units']['listener/0']
+        assert listener['workload-status']['message'] == 'heard hey'
+        # A task that was running when its unit agent went: failed, as the uniter fails it.
+        task = json.loads(juju(second, 'show-task', '4', '--format', 'json').stdout)
+        assert (task['status'], task['message']) == ('failed', 'action terminated'), task
+        assert task['log'][0].endswith(' sleeping')  # what it logged reached the controller
+        echoed = json.loads(juju(second, 'show-task', '2', '--format', 'json').stdout)
+        assert echoed['results'] == {'text': 'one', 'return-code': 0}
+        # Config, relation data and ids go on.
+        said = juju(second, 'run', 'demo/0', 'greet', '--format', 'json')
+        assert json.loads(said.stdout)['demo/0']['id'] == '6'
+        assert json.loads(said.stdout)['demo/0']['results'] == {'said': 'hey', 'return-code': 0}
+        heard = juju(second, 'run', 'listener/0', 'heard', '--format', 'json')
+        assert json.loads(heard.stdout)['listener/0']['results']['greeting'] == 'hey'
+        assert 'ran "start" hook' in juju(second, 'debug-log', '--replay').stdout
+    finally:
+        second.stop()

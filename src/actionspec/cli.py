@@ -13,10 +13,12 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from . import bench, examples, files, reports, runtimes, session, targets, version
+from . import bench, charmmeta, examples, files, reports, runtimes, session, targets, version
 from . import box as box_
+from .box import pack as box_pack
 from .juju import clock, model, render, versions
 from .jujucli import commands
+from .jujucli import flags as jujuflags
 from .launch import charmdir
 from .reports import matrix, terminal
 from .suite import fuzz, runner, target
@@ -235,10 +237,15 @@ def _juju(args: argparse.Namespace) -> int:
 
 def _box(args: argparse.Namespace) -> int:
     """`actionspec box -- COMMAND`: COMMAND with a box's `juju` first on PATH; `serve`
-    keeps a box running; `env` prints the environment that uses one."""
+    keeps a box running; `env` prints the environment that uses one; `pack DIR` builds a
+    `.charm`; `advance DURATION` moves a running box's time on."""
     words = list(args.command)
     if words[:1] == ['--']:
         words = words[1:]
+    elif words[:1] == ['pack']:
+        return _box_pack(words[1:])
+    elif words[:1] == ['advance']:
+        return _box_advance(args, words[1:])
     if words[:1] == ['serve']:
         data = pathlib.Path(args.data) if args.data else None
         with box_.Box.start(data) as running:
@@ -259,11 +266,46 @@ def _box(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not words:
         raise UsageError('box: give a command to run in the box (actionspec box -- COMMAND ...)')
+    # Stopped from outside (a CI job cancelled): leave through the box's own cleanup.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     with box_.Box.start(pathlib.Path(args.data) if args.data else None) as running:
         try:
             return subprocess.run(words, env=running.env(), check=False).returncode
         except FileNotFoundError:
             raise UsageError(f'box: no such command: {words[0]}') from None
+
+
+def _box_pack(words: list[str]) -> int:
+    """`actionspec box pack DIR [OUT_DIR]`: the charm at DIR as a `.charm` in OUT_DIR (the
+    working directory by default); prints its path."""
+    if not 1 <= len(words) <= 2:
+        raise UsageError('box pack: give the charm directory, and where to put the .charm')
+    source = pathlib.Path(words[0])
+    if not source.is_dir():
+        raise UsageError(f'box pack: {source}: not a directory')
+    out = pathlib.Path(words[1] if len(words) > 1 else '.')
+    try:
+        print(box_pack.pack(source, out))
+    except (box_pack.PackError, charmmeta.MetadataError) as e:
+        print(f'actionspec: {e}', file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _box_advance(args: argparse.Namespace, words: list[str]) -> int:
+    """`actionspec box advance DURATION --data DIR`: move a running box's time on."""
+    if len(words) != 1 or not args.data:
+        raise UsageError('box advance: give a duration (5m, 90s) and the box with --data DIR')
+    try:
+        seconds = jujuflags.parse_duration(words[0])
+    except ValueError:
+        raise UsageError(f'box advance: not a duration: {words[0]!r} (5m, 90s, 1h30m)') from None
+    try:
+        box_.Box.advance_at(pathlib.Path(args.data), seconds)
+    except OSError as e:
+        print(f'actionspec: no box is serving in {args.data}: {e.strerror or e}', file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
 
 
 def _juju_run(args: argparse.Namespace) -> int:
@@ -466,7 +508,9 @@ def _box_parser(sub: Any) -> None:
             'actionspec box -- COMMAND ...: start a local controller, run COMMAND with its '
             '`juju` first on PATH and JUJU_DATA pointing at it, then stop it. `actionspec '
             'box serve` keeps one running; `actionspec box env --data DIR` prints the '
-            'environment that uses it.'
+            'environment that uses it; `actionspec box advance 5m --data DIR` moves its '
+            'time on; `actionspec box pack DIR [OUT]` builds a .charm as charmcraft lays '
+            'one out (no wheels built).'
         ),
     )
     box.add_argument('--data', metavar='DIR', help='the box data directory (default: a fresh one)')

@@ -40,17 +40,33 @@ class Box:
         data = pathlib.Path(tempfile.mkdtemp(prefix='actionspec-box-')) if data is None else data
         data.mkdir(parents=True, exist_ok=True)
         install_client(data / 'bin')
+        # A box of its own data follows this process: killed or not, it leaves nothing.
+        owner = [str(os.getpid())] if owned else []
         process = subprocess.Popen(
-            [sys.executable, '-m', 'actionspec.box.daemon', str(data)],
+            [sys.executable, '-m', 'actionspec.box.daemon', str(data), *owner],
             stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        assert process.stdout is not None
+        assert process.stdout is not None and process.stderr is not None
         if process.stdout.readline().strip() != b'ready':
             process.kill()
-            raise BoxError(f'the box controller did not start (exit status {process.wait()})')
+            code = process.wait()
+            said = process.stderr.read().decode(errors='replace').strip().splitlines()
+            raise BoxError(said[-1] if said else f'the box controller did not start ({code})')
+        process.stderr.close()
         return cls(data, process, owned)
+
+    def advance(self, seconds: float) -> None:
+        """Move the box's time on by `seconds`: update-status timers and the retries of
+        failed hooks run out as if that time had passed."""
+        self.advance_at(self.data, seconds)
+
+    @staticmethod
+    def advance_at(data: pathlib.Path, seconds: float) -> None:
+        """`advance` for the box serving in `data` (OSError when none is)."""
+        client.request(data, {'advance': seconds})
 
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """An environment whose `juju` is this box's client."""

@@ -10,6 +10,7 @@ revision, one more on every upload of the same name).
 
 from __future__ import annotations
 
+import math
 import pathlib
 import shutil
 import tempfile
@@ -83,6 +84,7 @@ def deploy(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOu
             name=name,
             zygote=ctl.zygote(),
             workdir=hosted.directory / 'agents',
+            time_limit=math.inf,  # Juju sets none
         )
         app.config_values.update(_config_values(app, opts['config'], name))
     except ValueError as e:

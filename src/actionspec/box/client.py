@@ -14,6 +14,11 @@ import os
 import socket
 import sys
 
+# Not `typing.TYPE_CHECKING`: importing typing would cost the client 3 ms a call.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 # Where the controller listens, under the box's data directory (JUJU_DATA).
 SOCKET_NAME = 'box.socket'
 
@@ -22,20 +27,28 @@ def socket_path(environ: dict[str, str] | os._Environ[str]) -> str:
     return os.path.join(environ.get('JUJU_DATA', ''), SOCKET_NAME)
 
 
+def request(data: str | os.PathLike[str], body: dict[str, Any]) -> dict[str, Any]:
+    """Send one request to the controller of the box at `data`; its answer. OSError or
+    ValueError when it cannot be reached or answers nonsense."""
+    path = os.path.join(data, SOCKET_NAME)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.connect(path)
+        conn.sendall(json.dumps(body).encode() + b'\n')
+        conn.shutdown(socket.SHUT_WR)
+        answer = b''.join(iter(lambda: conn.recv(65536), b''))
+    reply: dict[str, Any] = json.loads(answer)
+    return reply
+
+
 def main() -> int:
     path = socket_path(os.environ)
-    request = {
+    body = {
         'argv': sys.argv[1:],
         'cwd': os.getcwd(),
         'model': os.environ.get('JUJU_MODEL', ''),
     }
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-            conn.connect(path)
-            conn.sendall(json.dumps(request).encode() + b'\n')
-            conn.shutdown(socket.SHUT_WR)
-            answer = b''.join(iter(lambda: conn.recv(65536), b''))
-        reply = json.loads(answer)
+        reply = request(os.environ.get('JUJU_DATA', ''), body)
     except (OSError, ValueError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
         sys.stderr.write(f'ERROR cannot reach the actionspec box controller at {path}: {reason}\n')

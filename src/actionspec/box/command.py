@@ -31,6 +31,7 @@ class Hosted:
     config: dict[str, Any] = dataclasses.field(default_factory=dict)  # model-config set
     revisions: dict[str, int] = dataclasses.field(default_factory=dict)  # local charm -> last
     charms: dict[str, tuple[str, int]] = dataclasses.field(default_factory=dict)  # app -> charm
+    logged: int = 0  # how many of the model's log lines are on disk
 
     @property
     def name(self) -> str:

@@ -18,6 +18,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from .. import runtimes
 from ..juju import clock as clock_
@@ -25,7 +26,7 @@ from ..juju import lifecycle, render
 from ..jujucli import commands
 from ..launch import charmdir
 from ..launch import zygote as zygote_
-from . import application, command, logs, modelconfig
+from . import application, command, logs, modelconfig, store
 from . import status as status_
 
 # What `juju version` answers: the client of the Juju the box plays.
@@ -82,28 +83,31 @@ class Controller:
 
     # -- the unit agents -------------------------------------------------------------------
 
-    def tick(self) -> None:
+    def tick(self, *, save: bool = False) -> None:
         """Let every model's unit agents work: record what ended, start what may start,
-        run update-status where its timer ran out."""
+        run update-status where its timer ran out; then, with `save`, write the state."""
         with self.lock:
             for hosted in self.models.values():
                 m = hosted.model
                 m.advance()
                 lifecycle.queue_update_status(m, modelconfig.update_status_interval(hosted))
                 m.advance()
+            if save:
+                store.save(self)
 
     def work_loop(self, stop: threading.Event) -> None:
-        """Tick whenever a dispatch ends, and at least every `TICK_SECONDS` (timers)."""
+        """Tick whenever a dispatch ends (and save what changed), and at least every
+        `TICK_SECONDS` (the timers)."""
         while not stop.is_set():
-            self.work.wait(TICK_SECONDS)
+            woken = self.work.wait(TICK_SECONDS)
             self.work.clear()
-            self.tick()
+            self.tick(save=woken)
 
     def advance_time(self, seconds: float) -> None:
         """Move the box's time on (`actionspec box advance`), and let the agents work."""
         with self.lock:
             self.clock.offset += seconds
-        self.tick()
+        self.tick(save=True)
 
     def zygote(self) -> zygote_.Zygote:
         """The pre-warmed process that forks the dispatches of ops charms (with this
@@ -113,6 +117,13 @@ class Controller:
             self._zygote = zygote_.Zygote(workdir, preload=('ops',))
             atexit.register(self._zygote.close)
         return self._zygote
+
+    def shutdown(self) -> None:
+        """Stop every dispatch of every model (the controller is going): nothing of the
+        box's is left running."""
+        with self.lock:
+            for hosted in self.models.values():
+                hosted.model.shutdown()
 
     def configure(self, hosted: command.Hosted) -> None:
         """Apply the model's config where the controller reads it."""
@@ -125,7 +136,9 @@ class Controller:
         """Answer one `juju` command line, as the client prints it."""
         with self.lock:
             self._focus = model
-            return self._handle(argv, cwd)
+            shown = self._handle(argv, cwd)
+            store.save(self)
+            return shown
 
     def _handle(self, argv: Sequence[str], cwd: pathlib.Path) -> render.CliOutput:
         name = argv[0] if argv else ''
@@ -156,9 +169,14 @@ class Controller:
             raise command.Refused(f'model "{name}" not found')
         return found
 
-    def add_model(self, name: str) -> command.Hosted:
-        m = runtimes.Model(name, real_time=True, retry_hooks=True, clock=self.clock)
+    def new_model(self, name: str, **options: Any) -> runtimes.Model:
+        """A model in real time on the box's clock, whose dispatches wake the agents."""
+        m = runtimes.Model(name, real_time=True, clock=self.clock, **options)
         m.dispatch_ended = self.work
+        return m
+
+    def add_model(self, name: str) -> command.Hosted:
+        m = self.new_model(name, retry_hooks=True)
         hosted = command.Hosted(m, self.data / 'models' / name)
         self.models[name] = hosted
         return hosted

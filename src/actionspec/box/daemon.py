@@ -3,22 +3,30 @@ data directory, each `juju` client served on a thread of its own. The controller
 under one lock, which a client waiting for results (`juju run --wait`) lets go while it
 waits, so a slow action never keeps the other clients waiting.
 
-Run as `python -m actionspec.box.daemon DATA_DIR`: it prints `ready` once it listens, and
-stops, removing its socket, on SIGTERM or SIGINT.
+Run as `python -m actionspec.box.daemon DATA_DIR [OWNER_PID]`: it prints `ready` once it
+listens, and stops, removing its socket, on SIGTERM or SIGINT. With OWNER_PID (a box that
+made the data directory for itself), it also stops when that process is gone, killed
+or not, and removes the data directory: a box leaves nothing behind.
+
+Besides `juju` command lines, it takes one request of its own: `{"advance": SECONDS}`
+moves the box's time on (update-status, hook retries), as `actionspec box advance` asks.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import pathlib
+import shutil
 import signal
 import socket
 import sys
 import threading
 from typing import Any
 
-from . import client
+from ..launch import processes
+from . import client, store
 from .controller import Controller
 
 # A client that neither sends its request nor reads its answer for this long is dropped,
@@ -30,6 +38,9 @@ def answer(controller: Controller, request: bytes) -> bytes:
     """One request, answered; a malformed one gets Juju's kind of error, never a traceback."""
     try:
         data: Any = json.loads(request)
+        if 'advance' in data:
+            controller.advance_time(float(data['advance']))
+            return json.dumps({'stdout': '', 'stderr': '', 'code': 0}).encode()
         argv = [str(word) for word in data['argv']]
         cwd = pathlib.Path(str(data.get('cwd') or '.'))
         shown = controller.handle(argv, cwd, str(data.get('model') or ''))
@@ -52,7 +63,19 @@ def _serve_client(controller: Controller, conn: socket.socket) -> None:
         conn.sendall(answer(controller, _read_all(conn)))
 
 
-def serve(data_dir: pathlib.Path) -> None:
+# How often a box whose owner may go looks for it.
+OWNER_CHECK_SECONDS = 0.5
+
+
+def _watch_owner(owner: int, stopping: threading.Event) -> None:
+    """Stop the daemon (as SIGTERM would) once the process that owns it is gone."""
+    while not stopping.wait(OWNER_CHECK_SECONDS):
+        if os.getppid() != owner:
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+
+
+def serve(data_dir: pathlib.Path, owner: int | None = None) -> None:
     path = data_dir / client.SOCKET_NAME
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
@@ -66,10 +89,19 @@ def serve(data_dir: pathlib.Path) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     controller = Controller(data_dir)
+    try:
+        store.load(controller)
+    except store.StateError as e:
+        print(f'ERROR {e}', file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
     stopping = threading.Event()
     threading.Thread(
         target=controller.work_loop, args=(stopping,), name='unit agents', daemon=True
     ).start()
+    if owner is not None:
+        threading.Thread(
+            target=_watch_owner, args=(owner, stopping), name='owner', daemon=True
+        ).start()
     print('ready', flush=True)
     try:
         while True:
@@ -80,14 +112,18 @@ def serve(data_dir: pathlib.Path) -> None:
     finally:
         stopping.set()
         listener.close()
+        processes.kill_all()
+        controller.shutdown()
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+        if owner is not None:
+            shutil.rmtree(data_dir, ignore_errors=True)
         # Leaving by SystemExit runs the exit handlers: the scratch space, the agent
         # socket and any zygote of the models' charms go with the controller.
 
 
 def main() -> None:
-    serve(pathlib.Path(sys.argv[1]))
+    serve(pathlib.Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else None)
 
 
 if __name__ == '__main__':

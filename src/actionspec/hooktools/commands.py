@@ -190,10 +190,9 @@ def relation_list(ctx: context.HookTools, argv: Sequence[str], stdin: str | None
     if args:
         raise _unrecognized(args)
     rid = _relation_id(opts.get('relation'), ctx)
-    units = ctx.relation_list(rid)
     if opts.get('app'):
-        return formatted(units[0].split('/')[0] if units else '', opts.get('format', 'smart'))
-    return formatted(units, opts.get('format', 'smart'))
+        return formatted(ctx.relation_app(rid), opts.get('format', 'smart'))
+    return formatted(ctx.relation_list(rid), opts.get('format', 'smart'))
 
 
 def relation_get(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -> str:

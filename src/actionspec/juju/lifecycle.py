@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import datetime
 import random
-from collections.abc import Callable
 
 from . import model as model_
-from . import process
 
 # `update-status-hook-interval`'s default (environs/config/config.go).
 UPDATE_STATUS_INTERVAL = 300.0
@@ -30,6 +28,7 @@ def add_units(m: model_.Model, app_name: str, count: int) -> list[model_.Unit]:
     """`juju deploy -n N` / `juju add-unit`: new units that start as Juju starts them
     (install, relation-created, leader-elected or leader-settings-changed, config-changed,
     start, then a joined and a changed for each unit already in each relation)."""
+    follow(m)
     app = m.applications[app_name]
     for relation in _relations(m, app_name):
         if relation.joined is None and relation.is_peer and not app.units:
@@ -42,49 +41,49 @@ def add_units(m: model_.Model, app_name: str, count: int) -> list[model_.Unit]:
         unit.agent_status = ('allocating', '')
         if app.leader is None:  # the first to claim the lease (before install)
             app.leader = unit.name
-        m.queue_hook(unit, 'install', before=_installing(unit), after=_installed(m, unit))
+        m.queue_hook(unit, 'install')
         added.append(unit)
     m.advance()
     return added
 
 
-def _installing(unit: model_.Unit) -> Callable[[], None]:
-    def before() -> None:
-        if not unit.status_set:
-            unit.status = ('maintenance', 'installing charm software')
-
-    return before
-
-
-def _installed(m: model_.Model, unit: model_.Unit) -> Callable[[process.ProcessResult], None]:
-    def after(result: process.ProcessResult) -> None:
-        unit.installed = True
-        relations = [r for r in _relations(m, unit.application.name) if r.joined is not None]
-        for relation in relations:
-            _enter_scope(m, unit, relation, greet=False)
-        leader = unit.application.leader == unit.name
-        m.queue_hook(unit, 'leader-elected' if leader else 'leader-settings-changed')
-        m.queue_hook(unit, 'config-changed')
-        m.queue_hook(unit, 'start', after=_started(unit))
-        for relation in relations:
-            for remote in _in_scope_across(relation, unit):
-                _join(m, unit, relation, remote)
-
-    return after
+def follow(m: model_.Model) -> None:
+    """Have the model tell this module of every hook that ran, so what Juju runs next
+    is queued (once per model; again for a model read back from disk)."""
+    if _next not in m.hook_listeners:
+        m.hook_listeners.append(_next)
 
 
-def _started(unit: model_.Unit) -> Callable[[process.ProcessResult], None]:
-    def after(result: process.ProcessResult) -> None:
-        unit.started = True
-        if not unit.status_set:
-            unit.status = ('unknown', '')
+def _next(m: model_.Model, hook: model_.Hook) -> None:
+    """What the uniter resolves after a hook ran cleanly: the rest of a new unit's start
+    after install; a unit leaves a relation after relation-broken, and the model after
+    remove."""
+    unit = hook.unit
+    if hook.name == 'install':
+        _installed(m, unit)
+    elif hook.name == 'remove':
+        _dead(m, unit)
+    elif hook.relation is not None and hook.name.endswith('-relation-broken'):
+        _left(m, unit, hook.relation)
 
-    return after
+
+def _installed(m: model_.Model, unit: model_.Unit) -> None:
+    relations = [r for r in _relations(m, unit.application.name) if r.joined is not None]
+    for relation in relations:
+        _enter_scope(m, unit, relation, greet=False)
+    leader = unit.application.leader == unit.name
+    m.queue_hook(unit, 'leader-elected' if leader else 'leader-settings-changed')
+    m.queue_hook(unit, 'config-changed')
+    m.queue_hook(unit, 'start')
+    for relation in relations:
+        for remote in _in_scope_across(relation, unit):
+            _join(m, unit, relation, remote)
 
 
 def integrate(m: model_.Model, first: str, second: str) -> model_.Relation:
     """`juju integrate`: each installed unit on either side enters the relation
     (relation-created), then learns of each unit on the other side (joined, changed)."""
+    follow(m)
     relation = m.relate(first, second)
     relation.joined = {}
     for app_name in relation.applications:
@@ -108,7 +107,6 @@ def remove_relation(m: model_.Model, relation: model_.Relation) -> None:
             _hook_name(relation, unit, 'broken'),
             relation=relation,
             remote_app=relation.remote_app(unit.application.name),
-            after=_left(m, unit, relation),
         )
     relation.dying = True
     m.advance()
@@ -133,37 +131,23 @@ def remove_unit(m: model_.Model, unit: model_.Unit) -> None:
                 _hook_name(relation, unit, 'broken'),
                 relation=relation,
                 remote_app=relation.remote_app(unit.application.name),
-                after=_left(m, unit, relation),
             )
-    m.queue_hook(
-        unit,
-        'stop',
-        before=_set_status(unit, ('maintenance', 'stopping charm software')),
-        after=lambda result: _put_status(unit, ('maintenance', '')),
-    )
-    m.queue_hook(
-        unit,
-        'remove',
-        before=_set_status(unit, ('maintenance', 'cleaning up prior to charm deletion')),
-        after=_dead(m, unit),
-    )
+    m.queue_hook(unit, 'stop')
+    m.queue_hook(unit, 'remove')
     m.advance()
 
 
-def _dead(m: model_.Model, unit: model_.Unit) -> Callable[[process.ProcessResult], None]:
-    def after(result: process.ProcessResult) -> None:
-        app = unit.application
-        led = app.leader == unit.name
-        m.remove_unit(unit)
-        if led:  # the lease is revoked once the unit is dead; another claims it
-            heirs = [u for u in app.units.values() if u.life == 'alive']
-            if heirs:
-                heir = min(heirs, key=lambda u: u.number)
-                app.leader = heir.name
-                if heir.installed:
-                    m.queue_hook(heir, 'leader-elected')
-
-    return after
+def _dead(m: model_.Model, unit: model_.Unit) -> None:
+    app = unit.application
+    led = app.leader == unit.name
+    m.remove_unit(unit)
+    if led:  # the lease is revoked once the unit is dead; another claims it
+        heirs = [u for u in app.units.values() if u.life == 'alive']
+        if heirs:
+            heir = min(heirs, key=lambda u: u.number)
+            app.leader = heir.name
+            if heir.installed:
+                m.queue_hook(heir, 'leader-elected')
 
 
 def queue_update_status(m: model_.Model, interval: float, seed: str = '') -> None:
@@ -256,21 +240,8 @@ def _depart(
     )
 
 
-def _left(
-    m: model_.Model, unit: model_.Unit, relation: model_.Relation
-) -> Callable[[process.ProcessResult], None]:
-    def after(result: process.ProcessResult) -> None:
-        assert relation.joined is not None
-        relation.joined.pop(unit.name, None)
-        if not relation.joined:
-            m.remove_relation(relation)
-
-    return after
-
-
-def _set_status(unit: model_.Unit, status: tuple[str, str]) -> Callable[[], None]:
-    return lambda: _put_status(unit, status)
-
-
-def _put_status(unit: model_.Unit, status: tuple[str, str]) -> None:
-    unit.status = status
+def _left(m: model_.Model, unit: model_.Unit, relation: model_.Relation) -> None:
+    assert relation.joined is not None
+    relation.joined.pop(unit.name, None)
+    if not relation.joined:
+        m.remove_relation(relation)

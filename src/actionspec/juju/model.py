@@ -274,7 +274,7 @@ class Relation:
         return f'Relation({self.id}, {ends})'
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(eq=False)
 class Hook:
     """A hook Juju runs on a unit: one the controller decided on (`install`, a relation's
     `joined`, ...) or a relation-changed that another unit's committed change caused (J10)."""
@@ -288,10 +288,8 @@ class Hook:
     cause: trace_.Cause = trace_.Cause.INVOCATION
     # The operation whose task wrote the change, whose trace shows the hook.
     operation: _OperationRecord | None = None
-    # What the unit agent does just before the hook runs (a status it sets), and what the
-    # controller does once the hook has run cleanly (a unit removed after `remove`, ...).
-    before: Callable[[], None] | None = None
-    after: Callable[[process.ProcessResult], None] | None = None
+    # How it ended, once it ran cleanly.
+    ended: process.ProcessResult | None = None
 
 
 @dataclasses.dataclass(eq=False)
@@ -478,6 +476,11 @@ class _Dispatching:
                 return
             self._thread.join(_LOOK_SECONDS)
 
+    def join(self) -> None:
+        """Wait for the dispatch's thread, however it ends."""
+        if self._thread is not None:
+            self._thread.join()
+
     def outcome(self) -> process.ProcessResult:
         if self._thread is not None:
             self._thread.join()
@@ -532,6 +535,8 @@ class Model:
         self._context_ids = 0
         self._pending: collections.deque[Hook] = collections.deque()
         self._hook_runs: dict[str, _HookRun] = {}
+        # Who hears of each hook that ran cleanly (`lifecycle.follow`: what comes next).
+        self.hook_listeners: list[Callable[[Model, Hook], None]] = []
         # When each unit's update-status timer runs out (`lifecycle.queue_update_status`).
         self.update_status_due: dict[str, datetime.datetime] = {}
         self._unit_env: dict[str, dict[str, str]] = {}
@@ -846,6 +851,16 @@ class Model:
                 task.dispatching.abort()
         return [self.task(task_id) for task_id in task_ids]
 
+    def shutdown(self) -> None:
+        """Kill every dispatch still running, as a machine that goes down ends them all;
+        what they were doing stays as it stood (a restarted controller settles it)."""
+        running = [t.dispatching for t in self._running if t.dispatching is not None]
+        running += [run.dispatching for run in self._hook_runs.values()]
+        for dispatching in running:
+            dispatching.request.abort.set()
+        for dispatching in running:
+            dispatching.join()
+
     def advance(self) -> None:
         """Let every unit agent work until none can: finished dispatches are recorded, and
         each unit starts its next task when its queue and machine lock allow. A dispatch
@@ -1058,13 +1073,11 @@ class Model:
         remote_unit: str = '',
         remote_app: str = '',
         departing_unit: str = '',
-        before: Callable[[], None] | None = None,
-        after: Callable[[process.ProcessResult], None] | None = None,
     ) -> Hook:
         """Queue `name` on `unit`, as the controller tells a unit agent to run a hook
         (`install`, `start`, `config-changed`, a relation's hooks...). Each unit runs its
-        hooks in order, one at a time, after its queued actions; `after` runs once the
-        hook has ended."""
+        hooks in order, one at a time, after its queued actions; once one has run cleanly,
+        `hook_listeners` hear of it."""
         hook = Hook(
             unit,
             name,
@@ -1072,8 +1085,6 @@ class Model:
             remote_unit=remote_unit,
             remote_app=remote_app,
             departing_unit=departing_unit,
-            before=before,
-            after=after,
         )
         self._pending.append(hook)
         return hook
@@ -1082,10 +1093,10 @@ class Model:
         """Run `hook` on `unit` and wait until it has ended (see `queue_hook`). A hook that
         fails leaves the unit in error, `hook failed: "<hook>"`, as the uniter reports it
         (worker/uniter/operation/runhook.go)."""
-        ended: list[process.ProcessResult] = []
-        self.queue_hook(self.unit(unit), hook, after=ended.append)
-        self._wait_until(lambda: bool(ended), None, f'hook {hook} on {unit}')
-        return ended[0]
+        queued = self.queue_hook(self.unit(unit), hook)
+        self._wait_until(lambda: queued.ended is not None, None, f'hook {hook} on {unit}')
+        assert queued.ended is not None
+        return queued.ended
 
     def log(self, unit: Unit, level: str, module: str, message: str) -> None:
         """Add a line to the model's log for `unit` (its agent, or its charm), unless the
@@ -1254,8 +1265,7 @@ class Model:
                 seen.append(hook.remote_unit)
             elif hook.name.endswith('-relation-departed') and hook.remote_unit in seen:
                 seen.remove(hook.remote_unit)
-        if hook.before is not None:
-            hook.before()
+        _before_hook(hook)
         if hook.name != 'update-status':  # runhook.go: update-status leaves the agent idle
             about = f' for {hook.remote_unit}' if hook.remote_unit else ''
             unit.agent_status = ('executing', f'running {hook.name} hook{about}')
@@ -1282,8 +1292,10 @@ class Model:
             unit.failed_hook = unit.retry_at = None
             unit.retry_delay = 0.0
             self._settle_agent(unit)
-            if hook.after is not None:
-                hook.after(result)
+            hook.ended = result
+            _after_hook(hook)
+            for listener in self.hook_listeners:
+                listener(self, hook)
         return bool(ended)
 
     def _log_hook(self, hook: Hook, result: process.ProcessResult) -> None:
@@ -1324,6 +1336,39 @@ class Model:
     def __repr__(self) -> str:
         apps = ', '.join(self.applications)
         return f'Model({self.name!r}, juju={self.profile.version}, applications=[{apps}])'
+
+
+# What the unit agent sets around a hook, by its name (worker/uniter/operation/runhook.go
+# `beforeHook`, `afterHook`, `Commit`): the workload status Juju shows while a charm that
+# set none installs, stops or is removed, and the unit's own record of being installed,
+# started or gone.
+_STATUS_BEFORE = {
+    'install': ('maintenance', 'installing charm software'),
+    'stop': ('maintenance', 'stopping charm software'),
+    'remove': ('maintenance', 'cleaning up prior to charm deletion'),
+}
+
+
+def _before_hook(hook: Hook) -> None:
+    unit = hook.unit
+    status = _STATUS_BEFORE.get(hook.name)
+    if status is not None and (hook.name != 'install' or not unit.status_set):
+        unit.status = status
+
+
+def _after_hook(hook: Hook) -> None:
+    unit = hook.unit
+    if hook.name == 'install':
+        unit.installed = True
+    elif hook.name == 'start':
+        unit.started = True
+        if not unit.status_set:
+            unit.status = ('unknown', '')
+    elif hook.name == 'stop':
+        unit.status = ('maintenance', '')
+    elif hook.name == 'remove':
+        unit.status = ('terminated', '')
+        unit.life = 'dead'
 
 
 def config_values(app: Application, values: Mapping[str, str]) -> dict[str, Any]:

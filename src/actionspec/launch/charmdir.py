@@ -43,6 +43,7 @@ class CharmDirectory:
         zygote: zygote_.Zygote | None = None,
         observer: str = '',
         workdir: pathlib.Path | None = None,
+        time_limit: float = processes.DISPATCH_TIMEOUT,
     ) -> None:
         """`zygote`: a pre-warmed process that forks each dispatch of a charm that runs on
         this interpreter's ops (see `ops_dispatch`); any other charm runs its own
@@ -51,6 +52,7 @@ class CharmDirectory:
         if not source.is_dir():
             raise ValueError(f'{source}: not a charm directory')
         self.source = source
+        self.time_limit = time_limit  # seconds a dispatch may run (math.inf: no limit)
         self.agent = agent or shared_agent()
         self.zygote = zygote
         # What the charm's dispatch puts on PYTHONPATH, for a dispatch the zygote forks.
@@ -105,7 +107,9 @@ class CharmDirectory:
         unit_dir = self.unit_dir(request.unit)
         env = self._environment(request, unit_dir)
         with self._serving(env, tools):
-            return processes.run(['/bin/sh', '-c', command], env, unit_dir, request.abort)
+            return processes.run(
+                ['/bin/sh', '-c', command], env, unit_dir, request.abort, self.time_limit
+            )
 
     @contextlib.contextmanager
     def _serving(self, env: Mapping[str, str], tools: context.HookTools) -> Iterator[None]:
@@ -132,13 +136,13 @@ class CharmDirectory:
             entry = entry_point(unit_dir, env[environment.DISPATCH_PATH])
             if entry is None:
                 return process.ProcessResult(0, missing=True)
-            return processes.run([str(entry)], env, unit_dir, abort)
+            return processes.run([str(entry)], env, unit_dir, abort, self.time_limit)
         return self.zygote.run(
             str(unit_dir / 'src' / 'charm.py'),
             str(unit_dir / 'dispatch'),
             env,
             str(unit_dir),
-            processes.DISPATCH_TIMEOUT,
+            self.time_limit,
             abort,
             self.python_path,
         )
@@ -292,7 +296,7 @@ class ForkedOpsCharm(CharmDirectory):
                     fds=[out.fileno(), err.fileno()],
                 )
                 os._exit(code)
-            status = processes.wait(pid, processes.DISPATCH_TIMEOUT, abort)
+            status = processes.wait(pid, self.time_limit, abort)
             out.seek(0)
             err.seek(0)
             stdout, stderr = out.read(), err.read()
@@ -315,6 +319,7 @@ def deploy_charm_dir(
     name: str = '',
     zygote: zygote_.Zygote | None = None,
     workdir: pathlib.Path | None = None,
+    time_limit: float = processes.DISPATCH_TIMEOUT,
 ) -> model.Application:
     """Deploy the charm directory at `path` into `m` (as `name`, default the charm's), with
     the actions and endpoints its metadata declares. With a `zygote`, an ops charm's
@@ -323,7 +328,7 @@ def deploy_charm_dir(
     zygote = zygote if ops_dispatch(path) is not None else None
     return m.deploy(
         name or meta.name,
-        CharmDirectory(path, zygote=zygote, workdir=workdir),
+        CharmDirectory(path, zygote=zygote, workdir=workdir, time_limit=time_limit),
         actions=dict(meta.actions),
         units=units,
         leader=leader,

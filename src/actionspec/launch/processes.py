@@ -14,10 +14,27 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 
 from ..juju import process
 
+# How long a dispatch may run before it is killed. Juju sets no limit (a hook or an action
+# runs until it ends or is cancelled); the kit's own runs keep one, so a charm that hangs
+# cannot hang a test suite. The box lifts it, as Juju has none.
 DISPATCH_TIMEOUT = 120.0
+
+
+# The sessions of the dispatch processes running now (each leads its own), so a
+# controller that goes can end them all, children included (`kill_all`).
+_sessions: set[int] = set()
+
+
+def kill_all() -> None:
+    """SIGKILL every dispatch process still running, and its session: the whole machine
+    goes down with the controller."""
+    for pid in list(_sessions):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
 
 
 def result(exit_code: int, stdout: bytes, stderr: bytes) -> process.ProcessResult:
@@ -41,7 +58,21 @@ def abort_kill(pid: int) -> None:
 def wait(pid: int, timeout: float, abort: threading.Event = process.NEVER) -> int:
     """waitpid with a time limit (past it, the child's session is killed) and an abort
     signal (the child is killed)."""
-    deadline = time.monotonic() + timeout
+    with tracked(pid):
+        return _wait(pid, time.monotonic() + timeout, abort)
+
+
+@contextlib.contextmanager
+def tracked(pid: int) -> Iterator[None]:
+    """`kill_all` ends this dispatch process's session while it runs."""
+    _sessions.add(pid)
+    try:
+        yield
+    finally:
+        _sessions.discard(pid)
+
+
+def _wait(pid: int, deadline: float, abort: threading.Event) -> int:
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
@@ -56,7 +87,11 @@ def wait(pid: int, timeout: float, abort: threading.Event = process.NEVER) -> in
 
 
 def run(
-    argv: list[str], env: dict[str, str], cwd: pathlib.Path, abort: threading.Event = process.NEVER
+    argv: list[str],
+    env: dict[str, str],
+    cwd: pathlib.Path,
+    abort: threading.Event = process.NEVER,
+    time_limit: float = DISPATCH_TIMEOUT,
 ) -> process.ProcessResult:
     """Run one dispatch process; a signal, an abort or the time limit ends it as Juju
     would see."""
@@ -64,7 +99,7 @@ def run(
         proc = subprocess.Popen(
             argv, env=env, cwd=cwd, stdout=out, stderr=err, start_new_session=True
         )
-        status = wait(proc.pid, DISPATCH_TIMEOUT, abort)
+        status = wait(proc.pid, time_limit, abort)
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)

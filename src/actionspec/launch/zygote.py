@@ -350,7 +350,8 @@ class Zygote:
                         with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
                             os.killpg(pid, signal.SIGKILL)
 
-                status = json.loads(lines.next(watch))['status']
+                with processes.tracked(pid):
+                    status = json.loads(lines.next(watch))['status']
             out.seek(0)
             err.seek(0)
             stdout, stderr = out.read(), err.read()

@@ -1,0 +1,201 @@
+"""The box under faults, as Juju behaves: a charm that hangs, crashes, floods its output
+or fails a hook; a controller that is stopped or whose owner is killed. Each charm here
+is a shell script (no ops), so the tests stay quick."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from actionspec import box as box_
+
+DISPATCH = textwrap.dedent(
+    """\
+    #!/bin/sh
+    case "$JUJU_DISPATCH_PATH" in
+      hooks/install)
+        if [ -e "$MARKS/hang" ]; then echo $$ > "$PIDFILE"; exec sleep 600; fi
+        if [ -e "$MARKS/fail-once" ] && [ ! -e tried ]; then touch tried; exit 1; fi ;;
+      hooks/start) status-set active started ;;
+      hooks/update-status) status-set active "updated" ;;
+      actions/hang) echo $$ > "$PIDFILE"; exec sleep 600 ;;
+      actions/crash) kill -SEGV $$ ;;
+      actions/flood) head -c 5000000 /dev/zero | tr '\\0' x; echo; action-set done=yes ;;
+    esac
+    """
+)
+
+
+def _charm(tmp_path: pathlib.Path, pidfile: pathlib.Path) -> pathlib.Path:
+    charm = tmp_path / 'faulty'
+    charm.mkdir()
+    (charm / 'metadata.yaml').write_text('name: faulty\n')
+    (charm / 'actions.yaml').write_text('hang: {}\ncrash: {}\nflood: {}\n')
+    script = DISPATCH.replace('"$PIDFILE"', f'"{pidfile}"')
+    (charm / 'dispatch').write_text(script.replace('"$MARKS', f'"{tmp_path}'))
+    (charm / 'dispatch').chmod(0o755)
+    return charm
+
+
+@pytest.fixture
+def box() -> Iterator[box_.Box]:
+    with box_.Box.start() as running:
+        yield running
+
+
+def juju(running: box_.Box, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ['juju', *argv], env=running.env(), capture_output=True, text=True, check=False
+    )
+
+
+def _until(running: box_.Box, seen: str, *argv: str) -> str:
+    for _ in range(400):
+        shown = juju(running, *(argv or ('status', '--format', 'json'))).stdout
+        if seen in shown:
+            return shown
+        time.sleep(0.05)
+    raise AssertionError(f'{seen!r} never showed: {shown}')
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_an_action_that_hangs_runs_until_cancelled_and_the_box_goes_on(
+    box: box_.Box, tmp_path: pathlib.Path
+) -> None:
+    pidfile = tmp_path / 'pid'
+    juju(box, 'add-model', 'm')
+    juju(box, 'deploy', str(_charm(tmp_path, pidfile)), '-n', '2')
+    _until(box, 'started')
+    waited = juju(box, 'run', 'faulty/0', 'hang', '--wait', '1s')
+    assert (waited.returncode, waited.stderr.splitlines()[-1]) == (
+        1,
+        'ERROR timed out waiting for results from: unit faulty/0',
+    )
+    assert (
+        json.loads(juju(box, 'show-task', '2', '--format', 'json').stdout)['status'] == 'running'
+    )
+    # The box goes on: the other unit runs its actions, status answers.
+    flood = juju(box, 'run', 'faulty/1', 'flood', '--format', 'json')
+    results = json.loads(flood.stdout)['faulty/1']['results']
+    assert results['done'] == 'yes' and len(results['stdout']) == 5_000_001
+    assert juju(box, 'cancel-task', '2').returncode == 0
+    task = json.loads(_until(box, '"aborted"', 'show-task', '2', '--format', 'json'))
+    assert task['message'] == 'terminated'
+    assert not _alive(int(pidfile.read_text()))
+
+
+def test_a_crashing_action_fails_with_the_signal(box: box_.Box, tmp_path: pathlib.Path) -> None:
+    juju(box, 'add-model', 'm')
+    juju(box, 'deploy', str(_charm(tmp_path, tmp_path / 'pid')))
+    _until(box, 'started')
+    crashed = json.loads(juju(box, 'run', 'faulty/0', 'crash', '--format', 'json').stdout)
+    assert (crashed['faulty/0']['status'], crashed['faulty/0']['message']) == (
+        'failed',
+        'signal: segmentation fault',
+    )
+    assert juju(box, 'run', 'faulty/0', 'flood').returncode == 0  # and the unit goes on
+
+
+def test_a_failed_hook_is_retried_in_box_time(box: box_.Box, tmp_path: pathlib.Path) -> None:
+    (tmp_path / 'fail-once').touch()
+    juju(box, 'add-model', 'm')
+    charm = _charm(tmp_path, tmp_path / 'pid')
+    juju(box, 'deploy', str(charm))
+    shown = json.loads(_until(box, 'hook failed'))
+    unit = shown['applications']['faulty']['units']['faulty/0']
+    assert unit['workload-status']['message'] == 'hook failed: "install"'
+    assert unit['juju-status']['current'] == 'idle'
+    box.advance(6)  # past the first retry (5 s)
+    _until(box, 'started')
+    log = juju(box, 'debug-log', '--replay').stdout
+    assert 'ERROR juju.worker.uniter.operation hook "install"' in log
+    assert log.count('ran "install" hook') == 1
+
+
+def test_update_status_runs_on_the_models_interval_in_box_time(
+    box: box_.Box, tmp_path: pathlib.Path
+) -> None:
+    juju(box, 'add-model', 'm')
+    juju(box, 'model-config', 'update-status-hook-interval=1m')
+    juju(box, 'deploy', str(_charm(tmp_path, tmp_path / 'pid')))
+    _until(box, 'started')
+    box.advance(73)  # past 1.2 times the interval, the most the timer waits
+    _until(box, 'updated')
+
+
+def test_a_hanging_hook_leaves_the_box_serving_and_nothing_behind(tmp_path: pathlib.Path) -> None:
+    pidfile = tmp_path / 'pid'
+    (tmp_path / 'hang').touch()
+    running = box_.Box.start()
+    data = running.data
+    try:
+        juju(running, 'add-model', 'm')
+        juju(running, 'deploy', str(_charm(tmp_path, pidfile)))
+        shown = _until(running, 'running install hook')
+        assert (
+            json.loads(shown)['applications']['faulty']['units']['faulty/0']['juju-status'][
+                'current'
+            ]
+            == 'executing'
+        )
+        assert juju(running, 'models').returncode == 0
+    finally:
+        running.stop()
+    assert not _alive(int(pidfile.read_text()))
+    assert not data.exists()
+
+
+@pytest.mark.parametrize('how', [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_actionspec_box_leaves_no_process_and_no_directory(
+    tmp_path: pathlib.Path, how: int
+) -> None:
+    """`actionspec box -- COMMAND`, itself killed while COMMAND runs: its controller sees
+    its owner go (or is stopped with it), ends its charms and takes its data directory."""
+    pidfile = tmp_path / 'pid'
+    (tmp_path / 'hang').touch()
+    script = tmp_path / 'inside.sh'
+    script.write_text(
+        f'echo "$JUJU_DATA" > {tmp_path / "data"}\n'
+        f'juju add-model m && juju deploy {_charm(tmp_path, pidfile)}\n'
+        f'echo $$ > {tmp_path / "command"}\n'
+        'exec sleep 600\n'
+    )
+    actionspec = pathlib.Path(sys.executable).parent / 'actionspec'
+    outer = subprocess.Popen([str(actionspec), 'box', '--', 'sh', str(script)])
+    try:
+        for _ in range(400):
+            if pidfile.exists() and pidfile.read_text().strip():
+                break
+            time.sleep(0.05)
+        data = pathlib.Path((tmp_path / 'data').read_text().strip())
+        assert data.exists() and _alive(int(pidfile.read_text()))
+        outer.send_signal(how)
+        outer.wait()
+        for _ in range(400):
+            if not data.exists() and not _alive(int(pidfile.read_text())):
+                break
+            time.sleep(0.05)
+        assert not data.exists()
+        assert not _alive(int(pidfile.read_text()))  # the hook that hung is gone too
+    finally:
+        command = tmp_path / 'command'
+        if command.exists():  # COMMAND itself is the caller's to end
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(command.read_text()), signal.SIGKILL)
