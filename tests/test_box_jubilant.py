@@ -182,3 +182,37 @@ def test_jubilant_integrates_scales_and_reads_the_log_in_the_box() -> None:
         )
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == 'all good'
+
+
+def test_a_pytest_session_runs_inside_a_box_with_the_option(tmp_path: pathlib.Path) -> None:
+    """`pytest --actionspec-box`: every test of the session sees the box's `juju`, and the
+    box is gone afterwards."""
+    (tmp_path / 'test_integration.py').write_text(
+        textwrap.dedent(
+            f"""
+            import os, pathlib, shutil
+            import jubilant
+
+            def test_in_the_box():
+                juju_data = pathlib.Path(os.environ['JUJU_DATA'])
+                assert shutil.which('juju') == str(juju_data / 'bin' / 'juju')
+                pathlib.Path({str(tmp_path / 'seen')!r}).write_text(str(juju_data))
+                with jubilant.temp_model() as juju:
+                    juju.deploy({str(DEMO)!r})
+                    juju.wait(jubilant.all_active, timeout=60)
+                    assert juju.run('demo/0', 'echo', {{'text': 'hi'}}).results == {{'text': 'hi'}}
+            """
+        )
+    )
+    shown = subprocess.run(
+        [sys.executable, '-m', 'pytest', '-q', '--actionspec-box', '-p', 'no:cacheprovider'],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert '1 passed' in shown.stdout
+    box_data = pathlib.Path((tmp_path / 'seen').read_text())
+    assert not box_data.exists()  # the box went with the session

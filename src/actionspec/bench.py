@@ -159,6 +159,80 @@ def _ops_dispatches(name: str, count: int, *, warm: bool) -> Figure:
     return _figure(name, samples, 'dispatch')
 
 
+BOX_VERSION = 'box: `juju version` (the client alone)'
+BOX_RUN = 'box: `juju run` on one unit'
+BOX_DEPLOY = 'box: jubilant deploy + wait + run, 2 units'
+
+# What jubilant does for a charm author's first integration test, timed whole.
+_JUBILANT_SCRIPT = """
+import sys, time, jubilant
+started = time.perf_counter()
+with jubilant.temp_model() as juju:
+    juju.deploy(sys.argv[1], num_units=2)
+    juju.wait(jubilant.all_active, timeout=120)
+    juju.run('snapshot/0', 'snapshot-database', {'outfile': '/tmp/x'})
+    print(time.perf_counter() - started)
+"""
+
+
+def _box_figures(runs: int, deploys: int) -> list[Figure]:
+    """The box through its `juju` client, as a test calls it: `juju version` and `juju
+    run` alternating (so both see the same machine), and jubilant's deploy, wait and run
+    of a two-unit application (its `wait` polls once a second, 3 times in a row)."""
+    from . import box  # the box needs ops for its charms: only here
+
+    workdir = scratch.scratch_dir('actionspec-bench-')
+    charm = examples.write_ops_charm(workdir / 'snapshot')
+    versions, runs_taken, deployed = [], [], []
+    try:
+        with box.Box.start() as running:
+            env = running.env()
+
+            def juju(*argv: str) -> float:
+                start = time.perf_counter()
+                subprocess.run(['juju', *argv], env=env, check=True, capture_output=True)
+                return time.perf_counter() - start
+
+            juju('add-model', 'bench')
+            juju('deploy', str(charm))
+            status = ['juju', 'status', '--format', 'json']
+            while (
+                '"active"'
+                not in subprocess.run(
+                    status, env=env, capture_output=True, text=True, check=False
+                ).stdout
+            ):
+                time.sleep(0.05)
+            for _ in range(runs):
+                versions.append(juju('version'))
+                runs_taken.append(juju('run', 'snapshot/0', 'snapshot-database', 'outfile=/x'))
+            for _ in range(deploys):
+                shown = subprocess.run(
+                    [sys.executable, '-c', _JUBILANT_SCRIPT, str(charm)],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                deployed.append(float(shown.stdout.strip().splitlines()[-1]))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return [
+        _figure(BOX_VERSION, versions, 'command'),
+        _figure(BOX_RUN, runs_taken, 'command'),
+        _figure(BOX_DEPLOY, deployed, 'test'),
+    ]
+
+
+def box_available() -> bool:
+    """Whether jubilant (a dev dependency) is here to drive the box."""
+    try:
+        import jubilant  # noqa: F401 - only to ask whether it is installed
+    except ImportError:
+        return False
+    return True
+
+
 def _suite_seconds(name: str, repeats: int, jobs: int = 1) -> Figure:
     suite = session.Session.load()
     chosen = suite.targets([name])
@@ -280,6 +354,8 @@ GOALS: tuple[tuple[str, str, str, float], ...] = (
         '<',
         2.0,
     ),
+    ('one `juju run` through the box at most 100 ms (client start included)', BOX_RUN, '<=', 0.1),
+    ('jubilant deploy + wait + run of 2 units in the box at most 3 s', BOX_DEPLOY, '<=', 3.0),
     ('whole suite on the reference under 1 s', 'whole suite on reference', '<', 1.0),
     ('whole suite on the ops target under 20 s', 'whole suite on ops', '<', 20.0),
     ('all notebooks executed under 15 s', 'executing all notebooks', '<', 15.0),
@@ -339,6 +415,10 @@ def run(*, quick: bool = False, docs_root: pathlib.Path | None = None) -> dict[s
             )
             # The same suite on the ops target in worker processes, beside the run above.
             figures.append(_suite_seconds('ops', 3, jobs=session.default_jobs()))
+        if box_available():
+            figures.extend(_box_figures(10 if quick else 30, 1 if quick else 3))
+        else:
+            notes.append('the box not measured: jubilant is not installed (pip install jubilant)')
     else:
         notes.append("ops.testing not installed: pip install 'actionspec[ops]' to compare")
 
@@ -358,6 +438,10 @@ def run(*, quick: bool = False, docs_root: pathlib.Path | None = None) -> dict[s
         ratios['cold / warm, per ops dispatch'] = (
             by_name['ops target: one dispatch, cold (exec)'].median
             / by_name['ops target: one dispatch, warm (fork)'].median
+        )
+    if BOX_RUN in by_name:
+        ratios['box: `juju run` / `juju version`'] = (
+            by_name[BOX_RUN].median / by_name[BOX_VERSION].median
         )
     ratios['background polled / run(), 100 units'] = (
         by_name['background on 100 units, polled with show-operation'].median

@@ -1,4 +1,7 @@
-"""A pytest plugin: the conformance suite as pytest items, one per scenario and target.
+"""A pytest plugin: the conformance suite as pytest items, one per scenario and target,
+and a box for integration tests.
+
+    pytest --actionspec-box tests/integration   # jubilant tests against a local box
 
     pytest --actionspec-target=reference
     pytest --actionspec-target=mypackage.conformance:MyTarget --actionspec-select='fan-out/*'
@@ -14,12 +17,14 @@ error, and a bad scenario file is that file's collection error.
 
 from __future__ import annotations
 
+import os
 import pathlib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from . import box as box_
 from . import session, yamldata
 from .reports import terminal
 from .suite import loader, runner, xfail
@@ -48,6 +53,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption('--actionspec-select', action='append', default=[], metavar='GLOB')
     group.addoption('--actionspec-juju-version', default='3.6', metavar='V')
+    group.addoption(
+        '--actionspec-box',
+        action='store_true',
+        help='run the session inside a box: a local controller whose `juju` is first on '
+        'PATH (jubilant and any `juju` call use it), stopped at the end',
+    )
 
 
 class _Plugin:
@@ -96,12 +107,33 @@ def _is_expected_failure_list(problem: yamldata.DataError) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption('actionspec_box'):
+        _enter_box(config)
     if not config.getoption('actionspec_target'):
         return
     plugin = _Plugin(config)
     config.stash[_SESSION] = plugin
     # pytest walks the suite's directories as it walks any path it is given.
     config.args.extend(str(p) for p in plugin.session.sources)
+
+
+def _enter_box(config: pytest.Config) -> None:
+    """Start a box and point this process's environment at it, so every `juju` the
+    session runs (jubilant's included) is the box's; undone when the session ends."""
+    running = box_.Box.start()
+    saved = {key: os.environ.get(key) for key in ('PATH', 'JUJU_DATA', 'JUJU_MODEL')}
+    os.environ.update(running.env())
+    os.environ.pop('JUJU_MODEL', None)
+
+    def leave() -> None:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        running.stop()
+
+    config.add_cleanup(leave)
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: pathlib.Path) -> Any:

@@ -68,11 +68,10 @@ OWNER_CHECK_SECONDS = 0.5
 
 
 def _watch_owner(owner: int, stopping: threading.Event) -> None:
-    """Stop the daemon (as SIGTERM would) once the process that owns it is gone."""
+    """Stop the daemon once the process that owns it is gone."""
     while not stopping.wait(OWNER_CHECK_SECONDS):
         if os.getppid() != owner:
-            os.kill(os.getpid(), signal.SIGTERM)
-            return
+            stopping.set()
 
 
 def serve(data_dir: pathlib.Path, owner: int | None = None) -> None:
@@ -82,6 +81,9 @@ def serve(data_dir: pathlib.Path, owner: int | None = None) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
     listener.listen(64)
+    # The main thread wakes now and then: a signal another thread took, or a stop the
+    # owner's watcher asked for, is then acted on.
+    listener.settimeout(OWNER_CHECK_SECONDS)
 
     def stop(signum: int, frame: Any) -> None:
         raise SystemExit(0)
@@ -104,8 +106,11 @@ def serve(data_dir: pathlib.Path, owner: int | None = None) -> None:
         ).start()
     print('ready', flush=True)
     try:
-        while True:
-            conn, _ = listener.accept()
+        while not stopping.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
             threading.Thread(
                 target=_serve_client, args=(controller, conn), name='client', daemon=True
             ).start()

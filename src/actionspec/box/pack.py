@@ -41,6 +41,7 @@ from typing import Any
 import yaml
 
 from .. import charmmeta, version
+from ..launch import charmdir
 
 
 class PackError(ValueError):
@@ -58,38 +59,6 @@ DEFAULT_BASE = ('ubuntu', '24.04', 'amd64')
 
 # The hooks the charm plugin links to `dispatch` for Juju before 2.8 (const.py).
 MANDATORY_HOOKS = ('install', 'start', 'upgrade-charm')
-
-# The charm plugin's `dispatch` (const.py DISPATCH_CONTENT).
-CHARM_DISPATCH = (
-    '#!/bin/sh\n'
-    '\n'
-    'JUJU_DISPATCH_PATH="${{JUJU_DISPATCH_PATH:-$0}}" PYTHONPATH=lib:venv \\\n'
-    '  exec ./{entrypoint}\n'
-)
-
-# The `dispatch` charmcraft writes after priming a uv, poetry or python part
-# (dispatch.py DISPATCH_SCRIPT_TEMPLATE).
-PYTHON_DISPATCH = (
-    '#!/bin/sh\n'
-    'dispatch_path="$(dirname $(realpath $0))"\n'
-    'venv_bin_path="${{dispatch_path}}/venv/bin"\n'
-    'python_path="${{venv_bin_path}}/python"\n'
-    'if [ ! -e "${{python_path}}" ]; then\n'
-    '    mkdir -p "${{venv_bin_path}}"\n'
-    '    ln -s $(which python3) "${{python_path}}"\n'
-    'fi\n'
-    '\n'
-    '# Add charm lib and source directories to PYTHONPATH so the charm can import\n'
-    '# libraries and its own modules as expected.\n'
-    'export PYTHONPATH="${{dispatch_path}}/lib:${{dispatch_path}}/src"\n'
-    '\n'
-    "# Add the charm's lib and usr/lib directories to LD_LIBRARY_PATH, allowing\n"
-    '# staged packages to be discovered by the dynamic linker.\n'
-    'export LD_LIBRARY_PATH="${{dispatch_path}}/usr/lib:${{dispatch_path}}/lib:'
-    '${{dispatch_path}}/usr/lib/$(uname -m)-linux-gnu"\n'
-    '\n'
-    'exec "${{python_path}}" "${{dispatch_path}}/{entrypoint}"\n'
-)
 
 # Plugins that install the charm's code into a venv and ship only `src/` and `lib/`.
 PYTHON_PLUGINS = frozenset(('uv', 'poetry', 'python'))
@@ -156,7 +125,10 @@ def pack(charm_dir: pathlib.Path, out_dir: pathlib.Path) -> pathlib.Path:
     }
     if plugin in PYTHON_PLUGINS:
         if 'dispatch' not in files and entrypoint in files:
-            files['dispatch'] = (PYTHON_DISPATCH.format(entrypoint=entrypoint).encode(), 0o755)
+            files['dispatch'] = (
+                charmdir.PYTHON_DISPATCH.format(entrypoint=entrypoint).encode(),
+                0o755,
+            )
     else:
         _charm_plugin_dispatch(charm_dir, sources, files, entrypoint)
     _metadata_files(charm_dir, meta, craft, files)
@@ -274,7 +246,7 @@ def _charm_plugin_dispatch(
     if 'dispatch' not in files:
         if entrypoint not in files:
             return
-        files['dispatch'] = (CHARM_DISPATCH.format(entrypoint=entrypoint).encode(), 0o755)
+        files['dispatch'] = (charmdir.CHARM_DISPATCH.format(entrypoint=entrypoint).encode(), 0o755)
     entry_path = (charm_dir / entrypoint).resolve()
     for name, path in sources.items():
         is_hook = posixpath.dirname(name) == 'hooks'

@@ -194,6 +194,38 @@ def entry_point(charm_dir: pathlib.Path, dispatch_path: str) -> pathlib.Path | N
     return None
 
 
+# The `dispatch` scripts charmcraft writes (canonical/charmcraft charmcraft/const.py
+# DISPATCH_CONTENT, for the charm plugin; charmcraft/dispatch.py DISPATCH_SCRIPT_TEMPLATE,
+# after a uv, poetry or python part): `box pack` writes them, `ops_dispatch` knows them.
+CHARM_DISPATCH = (
+    '#!/bin/sh\n'
+    '\n'
+    'JUJU_DISPATCH_PATH="${{JUJU_DISPATCH_PATH:-$0}}" PYTHONPATH=lib:venv \\\n'
+    '  exec ./{entrypoint}\n'
+)
+
+PYTHON_DISPATCH = (
+    '#!/bin/sh\n'
+    'dispatch_path="$(dirname $(realpath $0))"\n'
+    'venv_bin_path="${{dispatch_path}}/venv/bin"\n'
+    'python_path="${{venv_bin_path}}/python"\n'
+    'if [ ! -e "${{python_path}}" ]; then\n'
+    '    mkdir -p "${{venv_bin_path}}"\n'
+    '    ln -s $(which python3) "${{python_path}}"\n'
+    'fi\n'
+    '\n'
+    '# Add charm lib and source directories to PYTHONPATH so the charm can import\n'
+    '# libraries and its own modules as expected.\n'
+    'export PYTHONPATH="${{dispatch_path}}/lib:${{dispatch_path}}/src"\n'
+    '\n'
+    "# Add the charm's lib and usr/lib directories to LD_LIBRARY_PATH, allowing\n"
+    '# staged packages to be discovered by the dynamic linker.\n'
+    'export LD_LIBRARY_PATH="${{dispatch_path}}/usr/lib:${{dispatch_path}}/lib:'
+    '${{dispatch_path}}/usr/lib/$(uname -m)-linux-gnu"\n'
+    '\n'
+    'exec "${{python_path}}" "${{dispatch_path}}/{entrypoint}"\n'
+)
+
 # The last command of a charmcraft-made `dispatch`: `./src/charm.py` run by Python, with
 # JUJU_DISPATCH_PATH and usually PYTHONPATH set (charmcraft's charm plugin writes
 # `JUJU_DISPATCH_PATH="${JUJU_DISPATCH_PATH:-$0}" PYTHONPATH=lib:venv /usr/bin/env python3
@@ -210,12 +242,17 @@ def ops_dispatch(charm_dir: pathlib.Path) -> tuple[str, ...] | None:
     ops this interpreter has, so a zygote may fork its dispatches; None for any other
     charm (another language, its own `dispatch` logic, or a `venv/` with its own ops,
     which it runs as it is)."""
-    if (charm_dir / 'venv' / 'ops').exists() or not (charm_dir / 'src' / 'charm.py').is_file():
+    venv = charm_dir / 'venv'
+    own_ops = (venv / 'ops').exists() or any(venv.glob('lib/python3*/site-packages/ops'))
+    if own_ops or not (charm_dir / 'src' / 'charm.py').is_file():
         return None
     try:
         text = (charm_dir / 'dispatch').read_text(encoding='utf-8')
     except (OSError, UnicodeDecodeError):
         return None
+    if text == PYTHON_DISPATCH.format(entrypoint='src/charm.py'):
+        # Its venv's python, or this one when the venv was not built: ops from here.
+        return ('lib', 'src')
     lines = re.sub(r'\\\n\s*', ' ', text).splitlines()  # a command continued with `\`
     commands = [
         line.strip() for line in lines[1:] if line.strip() and not line.lstrip().startswith('#')
