@@ -335,3 +335,37 @@ def test_a_restarted_controller_goes_on_where_it_was(tmp_path: pathlib.Path) -> 
         assert 'ran "start" hook' in juju(second, 'debug-log', '--replay').stdout
     finally:
         second.stop()
+
+
+def test_remove_application_takes_its_units_and_relations(box: box_.Box) -> None:
+    juju(box, 'add-model', 'test')
+    juju(box, 'deploy', str(DEMO), '-n', '2')
+    juju(box, 'deploy', str(LISTENER))
+    juju(box, 'integrate', 'demo', 'listener')
+    _settle(box, 'heard hello')
+    removed = juju(box, 'remove-application', '--no-prompt', 'demo')
+    assert removed.stdout == (
+        'will remove application demo\n- will remove unit demo/0\n- will remove unit demo/1\n'
+    )
+    status = json.loads(_settle(box, 'waiting for a greeting'))
+    for _ in range(200):
+        if 'demo' not in status['applications']:
+            break
+        time.sleep(0.05)
+        status = json.loads(juju(box, 'status', '--format', 'json').stdout)
+    assert sorted(status['applications']) == ['listener']
+    log = juju(box, 'debug-log', '--replay').stdout
+    assert 'unit-demo-0' in log and 'ran "remove" hook' in log
+    gone = juju(box, 'remove-application', '--no-prompt', 'demo')
+    assert (gone.returncode, gone.stderr) == (
+        1,
+        'ERROR removing application demo failed: application "demo" not found\n',
+    )
+
+
+def test_a_juju_command_the_box_does_not_run_is_refused_as_such(box: box_.Box) -> None:
+    shown = juju(box, 'add-secret', 'x', 'a=b')
+    assert (shown.returncode, shown.stderr) == (
+        1,
+        'ERROR "juju add-secret" is a Juju command the actionspec box does not run\n',
+    )

@@ -58,9 +58,13 @@ def test_committed_notebooks_are_their_own_execution(tmp_path):
     assert not changed, f'run `actionspec docs` and commit: {changed} are out of date'
 
 
-# Notebooks that are not one run's walkthrough: a side-by-side of implementations, and
-# the lifecycle, which talks to the model through Juju's commands.
-NOT_RUN_REPORTS = ('09-implementations.ipynb', '10-operation-lifecycle.ipynb')
+# Notebooks that are not one run's walkthrough: a side-by-side of implementations, the
+# lifecycle, which talks to the model through Juju's commands, and the box, through jubilant.
+NOT_RUN_REPORTS = (
+    '09-implementations.ipynb',
+    '10-operation-lifecycle.ipynb',
+    '11-integration-tests-in-the-box.ipynb',
+)
 
 
 def test_run_reports_show_command_output_diagram_and_tasks():
@@ -251,6 +255,8 @@ def test_strict_build_has_every_page(site):
         'catalogue/fan-out/index.html',
         'notebooks/02-fan-out/index.html',
         'notebooks/02-fan-out.ipynb',
+        'box/index.html',
+        'notebooks/11-integration-tests-in-the-box/index.html',
         'assets/javascripts/mermaid.min.js',
     ):
         assert (site / page).is_file(), page
@@ -328,5 +334,11 @@ def test_site_renders_offline_in_chromium(site, tmp_path):
         assert cells[1:] == MATRIX['targets']
         page.screenshot(tmp_path / 'matrix.png')
         assert _png_size(tmp_path / 'matrix.png')[1] > 1600
+        # The box's guide: its tables all there, nothing wider than the page.
+        page.goto(f'{base}/box/', until='document.querySelector("article table")')
+        assert page.evaluate('document.querySelectorAll("article table").length') == 3
+        assert page.evaluate(
+            'document.documentElement.scrollWidth <= document.documentElement.clientWidth'
+        )
         # Nothing was fetched from anywhere but the local server.
         assert page.failed_requests == []

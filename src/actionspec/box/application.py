@@ -200,6 +200,37 @@ def remove_unit(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.
     return render.CliOutput(''.join(out), ''.join(err), 1 if err else 0)
 
 
+def remove_application(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
+    """`juju remove-application --no-prompt APP ...`: `will remove application X` for each
+    (cmd/juju/application/removeapplication.go); its units leave as remove-unit has them."""
+    spec = (
+        command.MODEL_FLAG,
+        command.flag('no-prompt'),
+        command.flag('force'),
+        command.flag('no-wait'),
+        command.flag('destroy-storage'),
+        command.flag('dry-run'),
+    )
+    opts, names = command.parse(spec, words)
+    if not names:
+        raise command.Refused('no application specified', 2)
+    m = ctl.hosted(opts['model']).model
+    out, err = [], []
+    for name in names:
+        app = m.applications.get(name)
+        if app is None:
+            err.append(
+                f'ERROR removing application {name} failed: application "{name}" not found\n'
+            )
+            continue
+        out.append(f'will remove application {name}\n')
+        for unit in sorted(app.units.values(), key=lambda u: u.number):
+            out.append(f'- will remove unit {unit.name}\n')
+        if not app.dying and not opts['dry-run']:
+            lifecycle.remove_application(m, app)
+    return render.CliOutput(''.join(out), ''.join(err), 1 if err else 0)
+
+
 def integrate(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
     """`juju integrate A[:EP] B[:EP]`: prints nothing; the units enter the relation."""
     opts, ends = command.parse((command.MODEL_FLAG, command.flag('via', 'string')), words)

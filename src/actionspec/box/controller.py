@@ -144,6 +144,10 @@ class Controller:
         name = argv[0] if argv else ''
         own = COMMANDS.get(name)
         known = commands.commands_for('3.6').keys() | commands.ALIASES.keys()
+        if own is None and name in UNSUPPORTED:
+            return render.CliOutput(
+                '', f'ERROR "juju {name}" is a Juju command the actionspec box does not run\n', 1
+            )
         if own is None and name not in known:
             return render.CliOutput(
                 '', f'ERROR juju: "{name}" is not a juju command. See "juju --help".\n', 2
@@ -306,6 +310,21 @@ def status(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOu
     return command.done(stdout=shown)
 
 
+# Juju commands the box knows of but does not run (no machines, clouds, storage, secrets,
+# offers or charmhub here): refused as such, not as unknown.
+_UNSUPPORTED = (
+    'add-cloud add-credential add-machine add-secret add-secret-backend add-space '
+    'add-ssh-key add-storage attach-resource attach-storage bind bootstrap consume '
+    'controllers credentials debug-hooks destroy-controller detach-storage download '
+    'expose find grant grant-secret kill-controller machines migrate model-constraints '
+    'offer offers refresh remove-cloud remove-credential remove-machine remove-offer '
+    'remove-saas remove-secret remove-ssh-key remove-storage resolved resolve resources '
+    'revoke-secret scp secrets set-constraints set-model-constraints show-machine '
+    'show-model show-secret show-status-log spaces ssh storage trust unexpose '
+    'update-secret upgrade-model users wait-for'
+)
+UNSUPPORTED = frozenset(_UNSUPPORTED.split())
+
 COMMANDS: dict[str, Command] = {
     'version': version,
     'add-model': add_model,
@@ -316,6 +335,7 @@ COMMANDS: dict[str, Command] = {
     'deploy': application.deploy,
     'add-unit': application.add_unit,
     'remove-unit': application.remove_unit,
+    'remove-application': application.remove_application,
     'integrate': application.integrate,
     'relate': application.integrate,
     'remove-relation': application.remove_relation,

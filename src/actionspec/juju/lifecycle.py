@@ -137,10 +137,27 @@ def remove_unit(m: model_.Model, unit: model_.Unit) -> None:
     m.advance()
 
 
+def remove_application(m: model_.Model, app: model_.Application) -> None:
+    """`juju remove-application`: its relations are removed, each unit leaves as
+    `remove_unit` has it, and the application goes with its last unit."""
+    app.dying = True
+    for relation in _relations(m, app.name):
+        if not relation.is_peer and relation.joined is not None:
+            remove_relation(m, relation)
+    for unit in list(app.units.values()):
+        if unit.life == 'alive':
+            remove_unit(m, unit)
+    if not app.units:
+        m.remove_application(app)
+
+
 def _dead(m: model_.Model, unit: model_.Unit) -> None:
     app = unit.application
     led = app.leader == unit.name
     m.remove_unit(unit)
+    if app.dying and not app.units:
+        m.remove_application(app)
+        return
     if led:  # the lease is revoked once the unit is dead; another claims it
         heirs = [u for u in app.units.values() if u.life == 'alive']
         if heirs:

@@ -194,6 +194,8 @@ class Application:
     config_values: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
     # The number the next unit gets.
     next_unit: int = 0
+    # Being removed (`juju remove-application`): it goes with its last unit.
+    dying: bool = False
     # The charm's metadata: endpoints' roles and interfaces.
     meta: charmmeta.CharmMeta = dataclasses.field(default_factory=charmmeta.CharmMeta, repr=False)
 
@@ -526,6 +528,7 @@ class Model:
         self._running: list[_TaskRecord] = []
         self._machines = 0
         self.debug_log: list[LogRecord] = []
+        self._latest = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
         # Which modules log at which level (model config `logging-config`); everything, by
         # default, so a test sees all a charm logged.
         self.logging_config = '<root>=TRACE'
@@ -621,6 +624,12 @@ class Model:
                 relation.joined.pop(unit.name, None)
         if app.leader == unit.name:
             app.leader = None
+
+    def remove_application(self, app: Application) -> None:
+        """Forget an application whose units are all gone."""
+        del self.applications[app.name]
+        for relation in [r for r in self.relations.values() if app.name in r.applications]:
+            del self.relations[relation.id]
 
     def remove_relation(self, relation: Relation) -> None:
         """Forget a relation every unit has left."""
@@ -818,6 +827,7 @@ class Model:
         moment = self.clock.now()
         if moment.microsecond and self.profile.timestamps_to_the_second:
             moment = moment.replace(microsecond=0)
+        self._latest = moment
         return moment
 
     # -- the lifecycle -------------------------------------------------------------------
@@ -1105,7 +1115,10 @@ class Model:
         if LOG_LEVELS.index(level) < LOG_LEVELS.index(log_threshold(self.logging_config, module)):
             return
         entity = 'unit-' + unit.name.replace('/', '-')
-        self.debug_log.append(LogRecord(entity, self.now(), level, module, message))
+        # A log line is not an event of the model: it takes the time of the last one, so
+        # a clock that ticks on each reading (TickingClock) shows the same timings.
+        moment = self.now() if self.real_time else self._latest
+        self.debug_log.append(LogRecord(entity, moment, level, module, message))
 
     # -- dispatching ---------------------------------------------------------------------
 

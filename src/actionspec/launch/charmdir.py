@@ -43,7 +43,7 @@ class CharmDirectory:
         zygote: zygote_.Zygote | None = None,
         observer: str = '',
         workdir: pathlib.Path | None = None,
-        time_limit: float = processes.DISPATCH_TIMEOUT,
+        time_limit: float | None = None,
     ) -> None:
         """`zygote`: a pre-warmed process that forks each dispatch of a charm that runs on
         this interpreter's ops (see `ops_dispatch`); any other charm runs its own
@@ -52,7 +52,8 @@ class CharmDirectory:
         if not source.is_dir():
             raise ValueError(f'{source}: not a charm directory')
         self.source = source
-        self.time_limit = time_limit  # seconds a dispatch may run (math.inf: no limit)
+        # Seconds a dispatch may run (math.inf: no limit; None: the kit's own limit).
+        self.time_limit = time_limit
         self.agent = agent or shared_agent()
         self.zygote = zygote
         # What the charm's dispatch puts on PYTHONPATH, for a dispatch the zygote forks.
@@ -142,7 +143,7 @@ class CharmDirectory:
             str(unit_dir / 'dispatch'),
             env,
             str(unit_dir),
-            self.time_limit,
+            processes.limit(self.time_limit),
             abort,
             self.python_path,
         )
@@ -333,7 +334,7 @@ class ForkedOpsCharm(CharmDirectory):
                     fds=[out.fileno(), err.fileno()],
                 )
                 os._exit(code)
-            status = processes.wait(pid, self.time_limit, abort)
+            status = processes.wait(pid, processes.limit(self.time_limit), abort)
             out.seek(0)
             err.seek(0)
             stdout, stderr = out.read(), err.read()
@@ -356,7 +357,7 @@ def deploy_charm_dir(
     name: str = '',
     zygote: zygote_.Zygote | None = None,
     workdir: pathlib.Path | None = None,
-    time_limit: float = processes.DISPATCH_TIMEOUT,
+    time_limit: float | None = None,
 ) -> model.Application:
     """Deploy the charm directory at `path` into `m` (as `name`, default the charm's), with
     the actions and endpoints its metadata declares. With a `zygote`, an ops charm's

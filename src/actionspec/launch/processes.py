@@ -29,6 +29,11 @@ DISPATCH_TIMEOUT = 120.0
 _sessions: set[int] = set()
 
 
+def limit(time_limit: float | None) -> float:
+    """A dispatch's time limit: the one given, else the kit's (`DISPATCH_TIMEOUT`)."""
+    return DISPATCH_TIMEOUT if time_limit is None else time_limit
+
+
 def kill_all() -> None:
     """SIGKILL every dispatch process still running, and its session: the whole machine
     goes down with the controller."""
@@ -91,7 +96,7 @@ def run(
     env: dict[str, str],
     cwd: pathlib.Path,
     abort: threading.Event = process.NEVER,
-    time_limit: float = DISPATCH_TIMEOUT,
+    time_limit: float | None = None,
 ) -> process.ProcessResult:
     """Run one dispatch process; a signal, an abort or the time limit ends it as Juju
     would see."""
@@ -99,7 +104,7 @@ def run(
         proc = subprocess.Popen(
             argv, env=env, cwd=cwd, stdout=out, stderr=err, start_new_session=True
         )
-        status = wait(proc.pid, time_limit, abort)
+        status = wait(proc.pid, limit(time_limit), abort)
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
