@@ -369,3 +369,30 @@ def test_a_juju_command_the_box_does_not_run_is_refused_as_such(box: box_.Box) -
         1,
         'ERROR "juju add-secret" is a Juju command the actionspec box does not run\n',
     )
+
+
+def test_version_answers_as_jubilant_reads_it(box: box_.Box) -> None:
+    assert json.loads(juju(box, 'version', '--format', 'json', '--all').stdout) == {
+        'version': '3.6.12-genericlinux-amd64',
+        'compiler': 'gc',
+    }
+    assert juju(box, 'version', '--format', 'json').stdout == '"3.6.12-genericlinux-amd64"\n'
+    pytest.importorskip('jubilant')
+    found = subprocess.run(
+        [sys.executable, '-c', 'import jubilant; print(jubilant.Juju().version().tuple)'],
+        env=box.env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert found.stdout.strip() == '(3, 6, 12)', found.stderr
+
+
+def test_show_model_answers_as_jubilant_reads_it(box: box_.Box) -> None:
+    juju(box, 'add-model', 'seen')
+    pytest.importorskip('jubilant')
+    script = 'import jubilant; i = jubilant.Juju().show_model("seen"); print(i.short_name, i.life)'
+    found = subprocess.run(
+        [sys.executable, '-c', script], env=box.env(), capture_output=True, text=True, check=False
+    )
+    assert found.stdout == 'seen alive\n', found.stderr

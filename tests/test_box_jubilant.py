@@ -79,6 +79,7 @@ DEMO_SCRIPT = textwrap.dedent(
         juju.wait(jubilant.all_active, timeout=60)
         assert juju.run('demo/0', 'echo', {'text': 'hi'}).results == {'text': 'hi'}
         assert juju.config('demo') == {'greeting': 'hello', 'loud': False}
+        assert juju.config('demo', app_config=True) == {'trust': False}
         juju.config('demo', {'greeting': 'hey', 'loud': True})
         assert juju.run('demo/0', 'greet').results == {'said': 'HEY'}
         assert juju.exec('config-get', 'greeting', unit='demo/0').stdout == 'hey\\n'

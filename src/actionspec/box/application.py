@@ -91,6 +91,8 @@ def deploy(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOu
         hosted.model.applications.pop(name, None)
         raise command.Refused(str(e)) from None
     hosted.charms[name] = (meta.name, revision)
+    if opts['trust']:
+        hosted.trusted.add(name)
     lifecycle.add_units(hosted.model, name, opts['num-units'])
     return command.done(
         f'Located local charm "{meta.name}", revision {revision}\n'
@@ -329,8 +331,18 @@ def config(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOu
     pairs = positional[1:]
     reset = [key for word in opts['reset'] for key in word.split(',') if key]
     if not pairs and not reset:
+        trusted = app.name in hosted.trusted
         shown = {
             'application': app.name,
+            'application-config': {
+                'trust': {
+                    'default': False,
+                    'description': 'Does this application have access to trusted credentials',
+                    'source': 'user' if trusted else 'default',
+                    'type': 'bool',
+                    'value': trusted,
+                }
+            },
             'charm': hosted.charms.get(app.name, (app.name, 0))[0],
             'settings': _settings(app),
         }

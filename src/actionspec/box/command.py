@@ -32,6 +32,7 @@ class Hosted:
     revisions: dict[str, int] = dataclasses.field(default_factory=dict)  # local charm -> last
     charms: dict[str, tuple[str, int]] = dataclasses.field(default_factory=dict)  # app -> charm
     logged: int = 0  # how many of the model's log lines are on disk
+    trusted: set[str] = dataclasses.field(default_factory=set)  # apps deployed with --trust
 
     @property
     def name(self) -> str:

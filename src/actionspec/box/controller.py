@@ -22,7 +22,7 @@ from typing import Any
 
 from .. import runtimes
 from ..juju import clock as clock_
-from ..juju import lifecycle, render
+from ..juju import goformat, lifecycle, render
 from ..jujucli import commands
 from ..launch import charmdir
 from ..launch import zygote as zygote_
@@ -39,6 +39,9 @@ NO_MODEL = (
     'You can set current model by running "juju switch"\n'
     'or specify any other model on the command line using the "-m" option.'
 )
+
+# The box's controller, as `show-model` names it.
+CONTROLLER_UUID = '00000000-0000-4000-8000-00000000b0c5'
 
 # How often the controller looks at its models when no dispatch has ended (the timers of
 # update-status and hook retries).
@@ -211,6 +214,20 @@ def _model_flag(words: Sequence[str]) -> str:
 
 
 def version(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
+    """`juju version [--all] [--format smart|json|yaml]` (cmd/juju/commands/version.go:
+    `--all` gives the build's details; a box has no git commit to give)."""
+    spec = (
+        command.flag('format', 'choice', 'smart', ('smart', 'json', 'yaml')),
+        command.flag('all'),
+    )
+    opts, _ = command.parse(spec, words)
+    shown: Any = VERSION
+    if opts['all']:
+        shown = goformat.Struct({'version': VERSION, 'compiler': 'gc'})
+    if opts['format'] == 'json':
+        return command.done(stdout=goformat.json_marshal(shown) + '\n')
+    if opts['format'] == 'yaml' or opts['all']:
+        return command.done(stdout=goformat.yaml_v2(shown))
     return command.done(stdout=f'{VERSION}\n')
 
 
@@ -290,6 +307,48 @@ def destroy_model(ctl: Controller, words: list[str], cwd: pathlib.Path) -> rende
     return command.done('Destroying model\nWaiting for model to be removed...\nModel destroyed.\n')
 
 
+def show_model(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
+    """`juju show-model [NAME] [--format yaml|json]` (cmd/juju/model/show.go): the model's
+    details under its name, in the fields jubilant's ModelInfo reads."""
+    spec = (command.flag('format', 'choice', 'yaml', ('yaml', 'json')),)
+    opts, names = command.parse(spec, words)
+    hosted = ctl.hosted(names[0] if names else '')
+    m = hosted.model
+    machines = {
+        u.machine: {'cores': 0} for app in m.applications.values() for u in app.units.values()
+    }
+    info = goformat.Struct(
+        {
+            'name': f'admin/{m.name}',
+            'short-name': m.name,
+            'model-uuid': m.uuid,
+            'model-type': 'iaas',
+            'controller-uuid': CONTROLLER_UUID,
+            'controller-name': status_.CONTROLLER,
+            'is-controller': False,
+            'owner': 'admin',
+            'cloud': status_.CLOUD,
+            'region': 'default',
+            'type': 'box',
+            'life': 'alive',
+            'status': {'current': 'available', 'since': status_.status_time(m)},
+            'users': {
+                'admin': {
+                    'display-name': 'admin',
+                    'access': 'admin',
+                    'last-connection': 'just now',
+                }
+            },
+            'machines': dict(sorted(machines.items(), key=lambda item: int(item[0]))),
+            'agent-version': m.profile.agent_version,
+        }
+    )
+    shown = {f'{m.name}': info}
+    if opts['format'] == 'json':
+        return command.done(stdout=goformat.json_marshal(shown) + '\n')
+    return command.done(stdout=goformat.yaml_v2(shown))
+
+
 def status(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
     spec = (
         command.flag('format', 'choice', 'tabular', ('tabular', 'yaml', 'json')),
@@ -320,7 +379,7 @@ _UNSUPPORTED = (
     'offer offers refresh remove-cloud remove-credential remove-machine remove-offer '
     'remove-saas remove-secret remove-ssh-key remove-storage resolved resolve resources '
     'revoke-secret scp secrets set-constraints set-model-constraints show-machine '
-    'show-model show-secret show-status-log spaces ssh storage trust unexpose '
+    'show-secret show-status-log spaces ssh storage trust unexpose '
     'update-secret upgrade-model users wait-for'
 )
 UNSUPPORTED = frozenset(_UNSUPPORTED.split())
@@ -332,6 +391,7 @@ COMMANDS: dict[str, Command] = {
     'switch': switch,
     'destroy-model': destroy_model,
     'status': status,
+    'show-model': show_model,
     'deploy': application.deploy,
     'add-unit': application.add_unit,
     'remove-unit': application.remove_unit,

@@ -38,7 +38,7 @@ def unit_statuses(unit: model.Unit) -> tuple[tuple[str, str], tuple[str, str]]:
     return ('error', message), ('idle', '')
 
 
-def _since(m: model.Model) -> str:
+def status_time(m: model.Model) -> str:
     """When a status was set, as Juju's status shows it (`02 Jan 2006 15:04:05Z`)."""
     moment = m.now().astimezone(datetime.timezone.utc)
     return moment.strftime('%d %b %Y %H:%M:%SZ')
@@ -60,7 +60,7 @@ def _app_status(app: model.Application) -> tuple[str, str]:
 
 def status(m: model.Model, charms: Mapping[str, tuple[str, int]]) -> dict[str, Any]:
     """The model's status as `juju status --format json` holds it."""
-    since = _since(m)
+    since = status_time(m)
     machines = sorted(
         {u.machine for app in m.applications.values() for u in app.units.values()}, key=int
     )

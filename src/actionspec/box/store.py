@@ -41,6 +41,7 @@ def save(ctl: Controller) -> None:
                 'config': hosted.config,
                 'revisions': hosted.revisions,
                 'charms': {app: list(charm) for app, charm in hosted.charms.items()},
+                'trusted': sorted(hosted.trusted),
             }
             for name, hosted in ctl.models.items()
         },
@@ -93,6 +94,7 @@ def load(ctl: Controller) -> None:
         assert isinstance(m, runtimes.Model)
         hosted = command.Hosted(m, directory, saved['config'], saved['revisions'])
         hosted.charms = charms
+        hosted.trusted = set(saved.get('trusted', ()))
         log = directory / LOG
         if log.exists():
             rows = [json.loads(line) for line in log.read_text(encoding='utf-8').splitlines()]
