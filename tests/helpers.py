@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import subprocess
+import time
 from collections.abc import Callable
 from typing import Any
 
 import actionspec
+from actionspec import box as box_
 from actionspec import examples
 
 ACTIONS = (
@@ -72,3 +75,23 @@ def ops_installed() -> bool:
 def chromium_path() -> str | None:
     """The Chromium the site test drives (tests/browser.py), looked up on PATH now."""
     return shutil.which('chromium') or shutil.which('chromium-browser')
+
+
+def juju(
+    running: box_.Box, *argv: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the box's `juju` client as a test would."""
+    return subprocess.run(
+        ['juju', *argv], env=env or running.env(), capture_output=True, text=True, check=False
+    )
+
+
+def juju_until(running: box_.Box, seen: str, *argv: str) -> str:
+    """Poll `juju status --format json` (or `juju ARGV`) until `seen` shows in its output;
+    what it printed then."""
+    for _ in range(400):
+        shown = juju(running, *(argv or ('status', '--format', 'json'))).stdout
+        if seen in shown:
+            return shown
+        time.sleep(0.05)
+    raise AssertionError(f'{seen!r} never showed: {shown}')

@@ -16,6 +16,8 @@ import pytest
 
 from actionspec import box as box_
 
+from .helpers import juju, juju_until
+
 CHARM = pathlib.Path(__file__).parent / 'charms' / 'snapshot'
 
 
@@ -23,14 +25,6 @@ CHARM = pathlib.Path(__file__).parent / 'charms' / 'snapshot'
 def box() -> Iterator[box_.Box]:
     with box_.Box.start() as running:
         yield running
-
-
-def juju(
-    running: box_.Box, *argv: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ['juju', *argv], env=env or running.env(), capture_output=True, text=True, check=False
-    )
 
 
 def test_the_client_is_the_boxs_own_and_first_on_path(box: box_.Box) -> None:
@@ -274,16 +268,6 @@ def test_a_client_waiting_for_a_slow_action_does_not_hold_up_the_others(box: box
 LISTENER = pathlib.Path(__file__).parent / 'charms' / 'listener'
 
 
-def _settle(running: box_.Box, done: str, *argv: str) -> str:
-    """Poll `juju status --format json` (or argv) until `done` shows in its output."""
-    for _ in range(300):
-        shown = juju(running, *(argv or ('status', '--format', 'json'))).stdout
-        if done in shown:
-            return shown
-        time.sleep(0.05)
-    raise AssertionError(f'{done!r} never showed: {shown}')
-
-
 def _idle(running: box_.Box) -> None:
     """Wait until every unit agent has been idle for two looks in a row."""
     quiet = 0
@@ -305,11 +289,11 @@ def test_a_restarted_controller_goes_on_where_it_was(tmp_path: pathlib.Path) -> 
         juju(first, 'deploy', str(LISTENER))
         juju(first, 'integrate', 'demo', 'listener')
         juju(first, 'config', 'demo', 'greeting=hey')
-        _settle(first, 'heard hey')
+        juju_until(first, 'heard hey')
         _idle(first)
         assert juju(first, 'run', 'demo/0', 'echo', 'text=one').returncode == 0
         juju(first, 'run', 'demo/1', 'slow', 'seconds=60', '--background')
-        _settle(first, 'sleeping', 'show-task', '4', '--format', 'json')
+        juju_until(first, 'sleeping', 'show-task', '4', '--format', 'json')
     finally:
         first.process.kill()  # the controller dies mid-task; its data stays
         first.process.wait()
@@ -342,12 +326,12 @@ def test_remove_application_takes_its_units_and_relations(box: box_.Box) -> None
     juju(box, 'deploy', str(DEMO), '-n', '2')
     juju(box, 'deploy', str(LISTENER))
     juju(box, 'integrate', 'demo', 'listener')
-    _settle(box, 'heard hello')
+    juju_until(box, 'heard hello')
     removed = juju(box, 'remove-application', '--no-prompt', 'demo')
     assert removed.stdout == (
         'will remove application demo\n- will remove unit demo/0\n- will remove unit demo/1\n'
     )
-    status = json.loads(_settle(box, 'waiting for a greeting'))
+    status = json.loads(juju_until(box, 'waiting for a greeting'))
     for _ in range(200):
         if 'demo' not in status['applications']:
             break

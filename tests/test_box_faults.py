@@ -19,6 +19,8 @@ import pytest
 
 from actionspec import box as box_
 
+from .helpers import juju, juju_until
+
 DISPATCH = textwrap.dedent(
     """\
     #!/bin/sh
@@ -53,21 +55,6 @@ def box() -> Iterator[box_.Box]:
         yield running
 
 
-def juju(running: box_.Box, *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ['juju', *argv], env=running.env(), capture_output=True, text=True, check=False
-    )
-
-
-def _until(running: box_.Box, seen: str, *argv: str) -> str:
-    for _ in range(400):
-        shown = juju(running, *(argv or ('status', '--format', 'json'))).stdout
-        if seen in shown:
-            return shown
-        time.sleep(0.05)
-    raise AssertionError(f'{seen!r} never showed: {shown}')
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -82,7 +69,7 @@ def test_an_action_that_hangs_runs_until_cancelled_and_the_box_goes_on(
     pidfile = tmp_path / 'pid'
     juju(box, 'add-model', 'm')
     juju(box, 'deploy', str(_charm(tmp_path, pidfile)), '-n', '2')
-    _until(box, 'started')
+    juju_until(box, 'started')
     waited = juju(box, 'run', 'faulty/0', 'hang', '--wait', '1s')
     assert (waited.returncode, waited.stderr.splitlines()[-1]) == (
         1,
@@ -96,7 +83,7 @@ def test_an_action_that_hangs_runs_until_cancelled_and_the_box_goes_on(
     results = json.loads(flood.stdout)['faulty/1']['results']
     assert results['done'] == 'yes' and len(results['stdout']) == 5_000_001
     assert juju(box, 'cancel-task', '2').returncode == 0
-    task = json.loads(_until(box, '"aborted"', 'show-task', '2', '--format', 'json'))
+    task = json.loads(juju_until(box, '"aborted"', 'show-task', '2', '--format', 'json'))
     assert task['message'] == 'terminated'
     assert not _alive(int(pidfile.read_text()))
 
@@ -104,7 +91,7 @@ def test_an_action_that_hangs_runs_until_cancelled_and_the_box_goes_on(
 def test_a_crashing_action_fails_with_the_signal(box: box_.Box, tmp_path: pathlib.Path) -> None:
     juju(box, 'add-model', 'm')
     juju(box, 'deploy', str(_charm(tmp_path, tmp_path / 'pid')))
-    _until(box, 'started')
+    juju_until(box, 'started')
     crashed = json.loads(juju(box, 'run', 'faulty/0', 'crash', '--format', 'json').stdout)
     assert (crashed['faulty/0']['status'], crashed['faulty/0']['message']) == (
         'failed',
@@ -118,12 +105,12 @@ def test_a_failed_hook_is_retried_in_box_time(box: box_.Box, tmp_path: pathlib.P
     juju(box, 'add-model', 'm')
     charm = _charm(tmp_path, tmp_path / 'pid')
     juju(box, 'deploy', str(charm))
-    shown = json.loads(_until(box, 'hook failed'))
+    shown = json.loads(juju_until(box, 'hook failed'))
     unit = shown['applications']['faulty']['units']['faulty/0']
     assert unit['workload-status']['message'] == 'hook failed: "install"'
     assert unit['juju-status']['current'] == 'idle'
     box.advance(6)  # past the first retry (5 s)
-    _until(box, 'started')
+    juju_until(box, 'started')
     log = juju(box, 'debug-log', '--replay').stdout
     assert 'ERROR juju.worker.uniter.operation hook "install"' in log
     assert log.count('ran "install" hook') == 1
@@ -135,9 +122,9 @@ def test_update_status_runs_on_the_models_interval_in_box_time(
     juju(box, 'add-model', 'm')
     juju(box, 'model-config', 'update-status-hook-interval=1m')
     juju(box, 'deploy', str(_charm(tmp_path, tmp_path / 'pid')))
-    _until(box, 'started')
+    juju_until(box, 'started')
     box.advance(73)  # past 1.2 times the interval, the most the timer waits
-    _until(box, 'updated')
+    juju_until(box, 'updated')
 
 
 def test_a_hanging_hook_leaves_the_box_serving_and_nothing_behind(tmp_path: pathlib.Path) -> None:
@@ -148,7 +135,7 @@ def test_a_hanging_hook_leaves_the_box_serving_and_nothing_behind(tmp_path: path
     try:
         juju(running, 'add-model', 'm')
         juju(running, 'deploy', str(_charm(tmp_path, pidfile)))
-        shown = _until(running, 'running install hook')
+        shown = juju_until(running, 'running install hook')
         assert (
             json.loads(shown)['applications']['faulty']['units']['faulty/0']['juju-status'][
                 'current'

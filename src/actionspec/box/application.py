@@ -170,18 +170,21 @@ def add_unit(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.Cli
     return command.done()
 
 
+# What remove-unit and remove-application both take.
+REMOVAL_FLAGS = (
+    command.MODEL_FLAG,
+    command.flag('no-prompt'),
+    command.flag('force'),
+    command.flag('no-wait'),
+    command.flag('destroy-storage'),
+    command.flag('dry-run'),
+)
+
+
 def remove_unit(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
     """`juju remove-unit --no-prompt UNIT ...`: `will remove unit X` for each; an unknown
     unit is named on stderr and the command exits 1."""
-    spec = (
-        command.MODEL_FLAG,
-        command.flag('no-prompt'),
-        command.flag('force'),
-        command.flag('no-wait'),
-        command.flag('destroy-storage'),
-        command.flag('num-units', 'uint', 0),
-        command.flag('dry-run'),
-    )
+    spec = (*REMOVAL_FLAGS, command.flag('num-units', 'uint', 0))
     opts, names = command.parse(spec, words)
     if not names:
         raise command.Refused('no units specified', 2)
@@ -205,15 +208,7 @@ def remove_unit(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.
 def remove_application(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
     """`juju remove-application --no-prompt APP ...`: `will remove application X` for each
     (cmd/juju/application/removeapplication.go); its units leave as remove-unit has them."""
-    spec = (
-        command.MODEL_FLAG,
-        command.flag('no-prompt'),
-        command.flag('force'),
-        command.flag('no-wait'),
-        command.flag('destroy-storage'),
-        command.flag('dry-run'),
-    )
-    opts, names = command.parse(spec, words)
+    opts, names = command.parse(REMOVAL_FLAGS, words)
     if not names:
         raise command.Refused('no application specified', 2)
     m = ctl.hosted(opts['model']).model
