@@ -10,8 +10,6 @@ import textwrap
 
 import pytest
 
-from actionspec import box as box_
-
 pytest.importorskip('jubilant', reason='jubilant is a dev dependency: pip install jubilant')
 pytestmark = pytest.mark.needs_ops  # the snapshot charm is an ops charm
 
@@ -48,17 +46,17 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def _in_a_box(script: str, charm: pathlib.Path) -> None:
-    """Run a jubilant script in a fresh box; it prints `all good` when its checks hold."""
-    with box_.Box.start() as running:
-        shown = subprocess.run(
-            [sys.executable, '-c', script, str(charm)],
-            env=running.env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+def _in_a_box(script: str, *charms: pathlib.Path) -> None:
+    """Run a jubilant script as a charm author would, inside `actionspec box`; it prints
+    `all good` when its checks hold."""
+    actionspec = pathlib.Path(sys.executable).parent / 'actionspec'
+    shown = subprocess.run(
+        [str(actionspec), 'box', '--', sys.executable, '-c', script, *map(str, charms)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == 'all good'
 
@@ -172,17 +170,7 @@ RELATION_SCRIPT = textwrap.dedent(
 
 
 def test_jubilant_integrates_scales_and_reads_the_log_in_the_box() -> None:
-    with box_.Box.start() as running:
-        shown = subprocess.run(
-            [sys.executable, '-c', RELATION_SCRIPT, str(DEMO), str(LISTENER)],
-            env=running.env(),
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-    assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.strip() == 'all good'
+    _in_a_box(RELATION_SCRIPT, DEMO, LISTENER)
 
 
 def test_a_pytest_session_runs_inside_a_box_with_the_option(tmp_path: pathlib.Path) -> None:
