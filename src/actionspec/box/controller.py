@@ -83,6 +83,7 @@ class Controller:
         self.work = threading.Event()
         self._zygote: zygote_.Zygote | None = None
         self._focus = ''  # the model the client in hand names (JUJU_MODEL)
+        self.closed = False  # shut down: nothing more is run or written
 
     # -- the unit agents -------------------------------------------------------------------
 
@@ -95,7 +96,7 @@ class Controller:
                 m.advance()
                 lifecycle.queue_update_status(m, modelconfig.update_status_interval(hosted))
                 m.advance()
-            if save:
+            if save and not self.closed:
                 store.save(self)
 
     def work_loop(self, stop: threading.Event) -> None:
@@ -125,6 +126,7 @@ class Controller:
         """Stop every dispatch of every model (the controller is going): nothing of the
         box's is left running."""
         with self.lock:
+            self.closed = True
             for hosted in self.models.values():
                 hosted.model.shutdown()
 
@@ -139,6 +141,8 @@ class Controller:
         """Answer one `juju` command line, as the client prints it."""
         with self.lock:
             self._focus = model
+            if self.closed:
+                return render.CliOutput('', 'ERROR the box controller is stopping\n', 1)
             shown = self._handle(argv, cwd)
             store.save(self)
             return shown

@@ -97,9 +97,10 @@ def serve(data_dir: pathlib.Path, owner: int | None = None) -> None:
         print(f'ERROR {e}', file=sys.stderr, flush=True)
         raise SystemExit(1) from None
     stopping = threading.Event()
-    threading.Thread(
+    agents = threading.Thread(
         target=controller.work_loop, args=(stopping,), name='unit agents', daemon=True
-    ).start()
+    )
+    agents.start()
     if owner is not None:
         threading.Thread(
             target=_watch_owner, args=(owner, stopping), name='owner', daemon=True
@@ -119,6 +120,7 @@ def serve(data_dir: pathlib.Path, owner: int | None = None) -> None:
         listener.close()
         processes.kill_all()
         controller.shutdown()
+        agents.join()  # its last tick may still be writing the state
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         if owner is not None:
