@@ -1224,6 +1224,8 @@ class Model:
         its queued actions first (the uniter's resolver looks at actions before hooks),
         and no other hook while one it ran has failed. Each runs to its end at once,
         except in real time. True if any started."""
+        if not self._pending:  # the common case: nothing to look through
+            return False
         started = 0
         while True:
             hook = next((h for h in self._pending if self._may_run(h)), None)
@@ -1292,6 +1294,8 @@ class Model:
 
     def _finish_hooks(self) -> bool:
         """Record every hook whose dispatch has ended; True if any had."""
+        if not self._hook_runs:
+            return False
         ended = [run for run in self._hook_runs.values() if not run.dispatching.alive]
         for run in ended:
             hook, unit = run.hook, run.hook.unit
