@@ -33,6 +33,8 @@ DISPATCH = textwrap.dedent(
       actions/hang) echo $$ > "$PIDFILE"; exec sleep 600 ;;
       actions/crash) kill -SEGV $$ ;;
       actions/flood) head -c 5000000 /dev/zero | tr '\\0' x; echo; action-set done=yes ;;
+      actions/peers) action-set seen="$(relation-list -r "$(relation-ids r)")" ;;
+      actions/which) action-set revision="$(cat "$MARKS/revision" 2>/dev/null)" ;;
     esac
     """
 )
@@ -41,8 +43,10 @@ DISPATCH = textwrap.dedent(
 def _charm(tmp_path: pathlib.Path, pidfile: pathlib.Path) -> pathlib.Path:
     charm = tmp_path / 'faulty'
     charm.mkdir()
-    (charm / 'metadata.yaml').write_text('name: faulty\n')
-    (charm / 'actions.yaml').write_text('hang: {}\ncrash: {}\nflood: {}\n')
+    (charm / 'metadata.yaml').write_text(
+        'name: faulty\nprovides:\n  p: {interface: x}\nrequires:\n  r: {interface: x}\n'
+    )
+    (charm / 'actions.yaml').write_text('hang: {}\ncrash: {}\nflood: {}\npeers: {}\nwhich: {}\n')
     script = DISPATCH.replace('"$PIDFILE"', f'"{pidfile}"')
     (charm / 'dispatch').write_text(script.replace('"$MARKS', f'"{tmp_path}'))
     (charm / 'dispatch').chmod(0o755)
@@ -186,3 +190,133 @@ def test_a_killed_actionspec_box_leaves_no_process_and_no_directory(
         if command.exists():  # COMMAND itself is the caller's to end
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(command.read_text()), signal.SIGKILL)
+
+
+def test_a_controller_restarted_mid_install_finishes_starting_the_unit(
+    tmp_path: pathlib.Path,
+) -> None:
+    pidfile = tmp_path / 'pid'
+    (tmp_path / 'hang').touch()
+    data = tmp_path / 'box'
+    first = box_.Box.start(data)
+    try:
+        juju(first, 'add-model', 'm')
+        juju(first, 'deploy', str(_charm(tmp_path, pidfile)))
+        juju_until(first, 'running install hook')
+    finally:
+        first.stop()  # the install hook was running: it counts as failed
+    (tmp_path / 'hang').unlink()
+    second = box_.Box.start(data)
+    try:
+        shown = json.loads(juju_until(second, 'hook failed'))
+        assert (
+            shown['applications']['faulty']['units']['faulty/0']['workload-status']['message']
+            == 'hook failed: "install"'
+        )
+        second.advance(6)  # its retry, then the rest of its start
+        juju_until(second, 'started')
+    finally:
+        second.stop()
+
+
+def test_a_restart_keeps_the_tasks_of_units_since_removed(tmp_path: pathlib.Path) -> None:
+    data = tmp_path / 'box'
+    first = box_.Box.start(data)
+    try:
+        juju(first, 'add-model', 'm')
+        juju(first, 'deploy', str(_charm(tmp_path, tmp_path / 'pid')), '-n', '2')
+        juju_until(first, 'started')
+        assert juju(first, 'run', 'faulty/1', 'flood').returncode == 0
+        juju(first, 'remove-unit', '--no-prompt', 'faulty/1')
+        for _ in range(200):
+            if 'faulty/1' not in juju(first, 'status', '--format', 'json').stdout:
+                break
+            time.sleep(0.05)
+    finally:
+        first.stop()
+    second = box_.Box.start(data)
+    try:
+        task = json.loads(juju(second, 'show-task', '2', '--format', 'json').stdout)
+        assert (task['status'], task['results']['done']) == ('completed', 'yes')
+    finally:
+        second.stop()
+
+
+def test_a_redeployed_application_runs_its_new_charm_afresh(
+    box: box_.Box, tmp_path: pathlib.Path
+) -> None:
+    charm = _charm(tmp_path, tmp_path / 'pid')
+    juju(box, 'add-model', 'm')
+    (tmp_path / 'revision').write_text('old')
+    juju(box, 'deploy', str(charm))
+    juju_until(box, 'started')
+    juju(box, 'remove-application', '--no-prompt', 'faulty')
+    for _ in range(200):
+        if 'faulty' not in juju(box, 'status', '--format', 'json').stdout:
+            break
+        time.sleep(0.05)
+    dispatch = charm / 'dispatch'
+    dispatch.write_text(
+        dispatch.read_text().replace('status-set active started', 'status-set active anew')
+    )
+    deployed = juju(box, 'deploy', str(charm))
+    assert 'revision 1' in deployed.stderr
+    juju_until(box, 'anew')  # the new revision's start hook, in a fresh unit directory
+
+
+def test_removing_every_unit_keeps_the_relation_for_new_ones(
+    box: box_.Box, tmp_path: pathlib.Path
+) -> None:
+    charm = _charm(tmp_path, tmp_path / 'pid')
+    juju(box, 'add-model', 'm')
+    juju(box, 'deploy', str(charm), 'a')
+    juju(box, 'deploy', str(charm), 'b')
+    juju(box, 'integrate', 'a:p', 'b:r')
+    juju_until(box, '"related-application":"a"')
+    juju(box, 'remove-unit', '--no-prompt', 'a/0')
+    for _ in range(200):
+        if '"a/0"' not in juju(box, 'status', '--format', 'json').stdout:
+            break
+        time.sleep(0.05)
+    juju(box, 'add-unit', 'a')
+    juju_until(box, '"a/1"')
+    for _ in range(200):
+        seen = juju(box, 'run', 'b/0', 'peers', '--format', 'json')
+        if 'a/1' in seen.stdout:
+            break
+        time.sleep(0.05)
+    assert json.loads(seen.stdout)['b/0']['results']['seen'] == 'a/1'
+
+
+def test_a_unit_whose_hooks_fail_goes_with_force(box: box_.Box, tmp_path: pathlib.Path) -> None:
+    (tmp_path / 'fail-once').touch()
+    juju(box, 'add-model', 'm')
+    juju(box, 'model-config', 'automatically-retry-hooks=false')
+    juju(box, 'deploy', str(_charm(tmp_path, tmp_path / 'pid')))
+    juju_until(box, 'hook failed')
+    removed = juju(box, 'remove-unit', '--no-prompt', '--force', 'faulty/0')
+    assert removed.stdout == 'will remove unit faulty/0\n'
+    for _ in range(200):
+        if '"faulty/0"' not in juju(box, 'status', '--format', 'json').stdout:
+            break
+        time.sleep(0.05)
+    assert '"faulty/0"' not in juju(box, 'status', '--format', 'json').stdout
+
+
+def test_bad_names_and_times_are_refused_in_one_line(box: box_.Box) -> None:
+    bad = juju(box, 'add-model', '..')
+    assert (bad.returncode, bad.stderr) == (
+        2,
+        'ERROR ".." is not a valid name: model names may only contain lowercase letters, '
+        'digits and hyphens\n',
+    )
+    with pytest.raises(ValueError, match='cannot move the box time on'):
+        box.advance(-5)
+    juju(box, 'add-model', 'first')
+    juju(box, 'add-model', 'second')
+    assert juju(box, 'status', '-mfirst', '--format', 'json').stdout.count('"first"') == 1
+    # The action commands find the model from `-mNAME` too: the current model ("second")
+    # has used id 1 already, "first" has not.
+    assert 'Operation 1 ' in juju(box, 'run', 'x/0', 'go').stderr
+    assert 'Operation 1 ' in juju(box, 'run', '-mfirst', 'x/0', 'go').stderr
+    assert 'Operation 2 ' in juju(box, 'run', 'x/0', 'go').stderr  # not 3: -mfirst went there

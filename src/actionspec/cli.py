@@ -305,6 +305,9 @@ def _box_advance(args: argparse.Namespace, words: list[str]) -> int:
     except OSError as e:
         print(f'actionspec: no box is serving in {args.data}: {e.strerror or e}', file=sys.stderr)
         return EXIT_BAD_INPUT
+    except ValueError as e:
+        print(f'actionspec: box advance: {e}', file=sys.stderr)
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 

@@ -65,8 +65,11 @@ class Box:
 
     @staticmethod
     def advance_at(data: pathlib.Path, seconds: float) -> None:
-        """`advance` for the box serving in `data` (OSError when none is)."""
-        client.request(data, {'advance': seconds})
+        """`advance` for the box serving in `data` (OSError when none is; ValueError,
+        with the controller's words, for a time it refuses)."""
+        reply = client.request(data, {'advance': seconds})
+        if reply['code']:
+            raise ValueError(str(reply['stderr']).strip().removeprefix('ERROR bad request: '))
 
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """An environment whose `juju` is this box's client."""

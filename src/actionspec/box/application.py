@@ -64,32 +64,33 @@ def deploy(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOu
             f'cannot deploy "{source}": the box deploys local charms only '
             '(a charm directory or a .charm file, given as a path)'
         )
-    charm_dir, meta = _store_charm(hosted, cwd / source)
-    name = positional[1] if len(positional) > 1 else meta.name
-    if name in hosted.model.applications:
-        shutil.rmtree(charm_dir, ignore_errors=True)
-        raise command.Refused(
-            f'cannot add application "{name}": application already exists: \n'
-            'deploy application using an alias name:\n'
-            '    juju deploy <application> <alias>\n'
-            'or use remove-application to remove the existing one and try again.'
-        )
-    revision = hosted.revisions[meta.name]
-    try:
-        app = charmdir.deploy_charm_dir(
-            hosted.model,
-            charm_dir,
-            units=0,
-            leader=None,
-            name=name,
-            zygote=ctl.zygote(),
-            workdir=hosted.directory / 'agents',
-            time_limit=math.inf,  # Juju sets none
-        )
-        app.config_values.update(_config_values(app, opts['config'], name))
-    except ValueError as e:
-        hosted.model.applications.pop(name, None)
-        raise command.Refused(str(e)) from None
+    with tempfile.TemporaryDirectory(prefix='actionspec-deploy-') as scratch:
+        unpacked, meta = _upload(cwd / source, pathlib.Path(scratch))
+        name = positional[1] if len(positional) > 1 else meta.name
+        if name in hosted.model.applications:
+            raise command.Refused(
+                f'cannot add application "{name}": application already exists: \n'
+                'deploy application using an alias name:\n'
+                '    juju deploy <application> <alias>\n'
+                'or use remove-application to remove the existing one and try again.'
+            )
+        try:
+            config = model.config_values(meta.config, _config_texts(opts['config'], name, cwd))
+        except ValueError as e:
+            raise command.Refused(str(e)) from None
+        charm_dir, revision = _keep(hosted, unpacked, meta)
+    ops_charm = charmdir.ops_dispatch(charm_dir) is not None
+    app = charmdir.deploy_charm_dir(
+        hosted.model,
+        charm_dir,
+        units=0,
+        leader=None,
+        name=name,
+        zygote=ctl.zygote() if ops_charm else None,
+        workdir=hosted.directory / 'agents',
+        time_limit=math.inf,  # Juju sets none
+    )
+    app.config_values.update(config)
     hosted.charms[name] = (meta.name, revision)
     if opts['trust']:
         hosted.trusted.add(name)
@@ -100,34 +101,41 @@ def deploy(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOu
     )
 
 
-def _store_charm(
-    hosted: command.Hosted, source: pathlib.Path
+def _upload(
+    source: pathlib.Path, scratch: pathlib.Path
 ) -> tuple[pathlib.Path, charmmeta.CharmMeta]:
-    """Upload the charm as the client does: a directory is packed first; the archive is
-    kept, unpacked, under the model's next revision of the charm's name."""
-    with tempfile.TemporaryDirectory(prefix='actionspec-deploy-') as scratch:
-        try:
-            if source.is_dir():
-                archive = pack.pack(source, pathlib.Path(scratch))
-            elif source.is_file():
-                archive = source
-            else:
-                raise command.Refused(f'no charm was found at "{source}"')
-            unpacked = pack.unpack(archive, pathlib.Path(scratch) / 'charm')
-            meta = charmmeta.CharmMeta.read(unpacked)
-        except (pack.PackError, charmmeta.MetadataError) as e:
-            raise command.Refused(f'invalid charm or bundle provided at "{source}": {e}') from None
-        revision = hosted.revisions.get(meta.name, -1) + 1
-        hosted.revisions[meta.name] = revision
-        stored = hosted.directory / 'charms' / f'{meta.name}-{revision}'
-        shutil.rmtree(stored, ignore_errors=True)
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(unpacked), stored)
-    return stored, meta
+    """The charm as the client uploads it: a directory is packed first; the archive is
+    unpacked into `scratch` and its metadata read."""
+    try:
+        if source.is_dir():
+            archive = pack.pack(source, scratch)
+        elif source.is_file():
+            archive = source
+        else:
+            raise command.Refused(f'no charm was found at "{source}"')
+        unpacked = pack.unpack(archive, scratch / 'charm')
+        return unpacked, charmmeta.CharmMeta.read(unpacked)
+    except (pack.PackError, charmmeta.MetadataError, OSError) as e:
+        raise command.Refused(f'invalid charm or bundle provided at "{source}": {e}') from None
 
 
-def _config_values(app: model.Application, given: tuple[str, ...], name: str) -> dict[str, Any]:
-    """`--config k=v` words and YAML files (`{app: {k: v}}`), read by each option's type."""
+def _keep(
+    hosted: command.Hosted, unpacked: pathlib.Path, meta: charmmeta.CharmMeta
+) -> tuple[pathlib.Path, int]:
+    """Store an uploaded charm under the model's next revision of its name (state/charm.go:
+    every upload of a local charm's name takes the next one)."""
+    revision = hosted.revisions.get(meta.name, -1) + 1
+    stored = hosted.directory / 'charms' / f'{meta.name}-{revision}'
+    shutil.rmtree(stored, ignore_errors=True)
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(unpacked), stored)
+    hosted.revisions[meta.name] = revision
+    return stored, revision
+
+
+def _config_texts(given: tuple[str, ...], name: str, cwd: pathlib.Path) -> dict[str, str]:
+    """`--config k=v` words and YAML files (`{app: {k: v}}`, relative to the client's
+    directory), as the CLI's text."""
     texts: dict[str, str] = {}
     for word in given:
         key, sep, value = word.partition('=')
@@ -135,12 +143,15 @@ def _config_values(app: model.Application, given: tuple[str, ...], name: str) ->
             texts[key] = value
             continue
         try:
-            data = yaml.safe_load(pathlib.Path(word).read_text(encoding='utf-8')) or {}
-        except (OSError, yaml.YAMLError) as e:
-            raise command.Refused(f'cannot read config file "{word}": {e}') from None
+            data = yaml.safe_load((cwd / word).read_text(encoding='utf-8')) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+            reason = ' '.join(str(e).split())
+            raise command.Refused(f'cannot read config file "{word}": {reason}') from None
         section = data.get(name, {}) if isinstance(data, Mapping) else {}
-        texts.update({str(k): _text(v) for k, v in dict(section or {}).items()})
-    return model.config_values(app, texts)
+        if not isinstance(section, Mapping):
+            raise command.Refused(f'config file "{word}": "{name}" is not a mapping')
+        texts.update({str(k): _text(v) for k, v in section.items()})
+    return texts
 
 
 def _text(value: Any) -> str:
@@ -164,9 +175,12 @@ def add_unit(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.Cli
     if opts['num-units'] < 1:
         raise command.Refused('--num-units must be a positive integer', 2)
     hosted = ctl.hosted(opts['model'])
-    if positional[0] not in hosted.model.applications:
+    app = hosted.model.applications.get(positional[0])
+    if app is None:
         raise command.Refused(f'application "{positional[0]}" not found')
-    lifecycle.add_units(hosted.model, positional[0], opts['num-units'])
+    if app.dying:
+        raise command.Refused(f'cannot add unit to application "{app.name}": not alive')
+    lifecycle.add_units(hosted.model, app.name, opts['num-units'])
     return command.done()
 
 
@@ -200,7 +214,11 @@ def remove_unit(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.
             err.append(f'ERROR removing unit {name} failed: unit "{name}" does not exist\n')
             continue
         out.append(f'will remove unit {name}\n')
-        if unit.life == 'alive' and not opts['dry-run']:
+        if opts['dry-run']:
+            continue
+        if opts['force']:  # gone whatever its hooks do
+            lifecycle.force_remove_unit(hosted.model, unit)
+        elif unit.life == 'alive':
             lifecycle.remove_unit(hosted.model, unit)
     return render.CliOutput(''.join(out), ''.join(err), 1 if err else 0)
 
@@ -235,6 +253,9 @@ def integrate(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.Cl
         raise command.Refused('an integration must involve two applications', 2)
     m = ctl.hosted(opts['model']).model
     first, second = _infer(m, ends[0], ends[1])
+    for app_name, _ in (first, second):
+        if m.applications[app_name].dying:
+            raise command.Refused(f'application "{app_name}" is not alive')
     for relation in m.relations.values():
         if set(relation.ends) == {first, second} and not relation.dying:
             key = _relation_key(m, first, second)
@@ -344,6 +365,18 @@ def config(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOu
         if opts['format'] == 'json':
             return command.done(stdout=goformat.json_marshal(shown) + '\n')
         return command.done(stdout=goformat.yaml_v2(shown))
+    if len(pairs) == 1 and '=' not in pairs[0] and not reset:
+        # One key: its value alone (juju/cmd's smart format), or the settings' entry.
+        key = pairs[0]
+        settings = _settings(app)
+        if key not in settings:
+            raise command.Refused(f'key "{key}" not found in "{app.name}" application config.')
+        if opts['format'] != 'yaml':
+            return command.done(stdout=goformat.json_marshal(settings[key]) + '\n')
+        value = settings[key].get('value')
+        if isinstance(value, bool):
+            return command.done(stdout=f'{value}\n')
+        return command.done(stdout='' if value in (None, '') else f'{value}\n')
     values: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition('=')

@@ -14,7 +14,9 @@ from __future__ import annotations
 import atexit
 import datetime
 import pathlib
+import re
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -38,6 +40,29 @@ NO_MODEL = (
     'Please use "juju models" to see models available to you.\n'
     'You can set current model by running "juju switch"\n'
     'or specify any other model on the command line using the "-m" option.'
+)
+
+# A model's name (juju/names: IsValidModelName).
+MODEL_NAME = re.compile(r'^[a-z0-9]+(?:-[a-z0-9]+)*$')
+
+# The furthest `advance` moves the box's time in one go (a year).
+MAX_ADVANCE = 366 * 24 * 3600.0
+
+# Commands that change nothing: the state is not written after them.
+READ_ONLY = frozenset(
+    [
+        'version',
+        'models',
+        'status',
+        'show-model',
+        'show-unit',
+        'debug-log',
+        'show-task',
+        'show-operation',
+        'operations',
+        'actions',
+        'show-action',
+    ]
 )
 
 # The box's controller, as `show-model` names it.
@@ -91,6 +116,8 @@ class Controller:
         """Let every model's unit agents work: record what ended, start what may start,
         run update-status where its timer ran out; then, with `save`, write the state."""
         with self.lock:
+            if self.closed:
+                return
             for hosted in self.models.values():
                 m = hosted.model
                 m.advance()
@@ -103,12 +130,21 @@ class Controller:
         """Tick whenever a dispatch ends (and save what changed), and at least every
         `TICK_SECONDS` (the timers)."""
         while not stop.is_set():
-            woken = self.work.wait(TICK_SECONDS)
+            self.work.wait(TICK_SECONDS)
+            woken = self.work.is_set()  # set since: a dispatch ended, so save
             self.work.clear()
-            self.tick(save=woken)
+            try:
+                self.tick(save=woken)
+            except Exception as e:  # one bad tick must not stop the agents for good
+                print(f'actionspec box: the unit agents met an error: {e!r}', file=sys.stderr)
 
     def advance_time(self, seconds: float) -> None:
-        """Move the box's time on (`actionspec box advance`), and let the agents work."""
+        """Move the box's time on (`actionspec box advance`), and let the agents work.
+        ValueError for a time that is not a forward step of at most a year."""
+        if not 0 <= seconds <= MAX_ADVANCE:  # NaN fails both
+            raise ValueError(
+                f'cannot move the box time on by {seconds} s (0 to {MAX_ADVANCE:.0f})'
+            )
         with self.lock:
             self.clock.offset += seconds
         self.tick(save=True)
@@ -122,11 +158,18 @@ class Controller:
             atexit.register(self._zygote.close)
         return self._zygote
 
-    def shutdown(self) -> None:
-        """Stop every dispatch of every model (the controller is going): nothing of the
-        box's is left running."""
+    def close(self) -> None:
+        """Start nothing more and write nothing more: the controller is going."""
         with self.lock:
             self.closed = True
+            for hosted in self.models.values():
+                hosted.model.stopped = True
+
+    def shutdown(self) -> None:
+        """Stop every dispatch of every model (after `close`): nothing of the box's is
+        left running."""
+        self.close()
+        with self.lock:
             for hosted in self.models.values():
                 hosted.model.shutdown()
 
@@ -144,7 +187,8 @@ class Controller:
             if self.closed:
                 return render.CliOutput('', 'ERROR the box controller is stopping\n', 1)
             shown = self._handle(argv, cwd)
-            store.save(self)
+            if not self.closed and (argv[:1] or [''])[0] not in READ_ONLY:
+                store.save(self)
             return shown
 
     def _handle(self, argv: Sequence[str], cwd: pathlib.Path) -> render.CliOutput:
@@ -183,7 +227,7 @@ class Controller:
     def new_model(self, name: str, **options: Any) -> runtimes.Model:
         """A model in real time on the box's clock, whose dispatches wake the agents."""
         m = runtimes.Model(name, real_time=True, clock=self.clock, **options)
-        m.dispatch_ended = self.work
+        m.changed = self.work
         return m
 
     def add_model(self, name: str) -> command.Hosted:
@@ -209,11 +253,16 @@ def _short(name: str) -> str:
 
 
 def _model_flag(words: Sequence[str]) -> str:
+    """The model a command line names with `-m`, in any of gnuflag's spellings."""
     for n, word in enumerate(words):
+        if word == '--':
+            break
         if word in ('-m', '--model') and n + 1 < len(words):
             return words[n + 1]
         if word.startswith('--model='):
             return word.removeprefix('--model=')
+        if word.startswith('-m') and not word.startswith('--'):
+            return word[2:]  # gnuflag keeps a letter's `=`: `-m=x` names the model "=x"
     return ''
 
 
@@ -248,14 +297,22 @@ def add_model(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.Cl
     if not names:
         raise command.Refused('model name is required', 2)
     name = names[0]
+    if not MODEL_NAME.match(name):
+        raise command.Refused(
+            f'"{name}" is not a valid name: model names may only contain lowercase letters, '
+            'digits and hyphens',
+            2,
+        )
     if name in ctl.models:
         raise command.Refused(
             f'failed to create new model: model "{name}" for admin already exists'
         )
-    hosted = ctl.add_model(name)
+    config = {}
     for word in opts['config']:
         key, _, value = word.partition('=')
-        hosted.config[key] = modelconfig.typed(key, value)
+        config[key] = modelconfig.typed(key, value)
+    hosted = ctl.add_model(name)
+    hosted.config.update(config)
     ctl.configure(hosted)
     if not opts['no-switch']:
         ctl.current = name

@@ -47,6 +47,13 @@ def answer(controller: Controller, request: bytes) -> bytes:
         reply = {'stdout': shown.stdout, 'stderr': shown.stderr, 'code': shown.exit_code}
     except (ValueError, KeyError, TypeError) as e:
         reply = {'stdout': '', 'stderr': f'ERROR bad request: {e}\n', 'code': 1}
+    except Exception as e:  # a fault of the box's own: one line, and the box goes on
+        said = ' '.join(str(e).split())
+        reply = {
+            'stdout': '',
+            'stderr': f'ERROR the box failed: {type(e).__name__}: {said}\n',
+            'code': 1,
+        }
     return json.dumps(reply).encode()
 
 
@@ -118,6 +125,7 @@ def serve(data_dir: pathlib.Path, owner: int | None = None) -> None:
     finally:
         stopping.set()
         listener.close()
+        controller.close()  # nothing more starts, nothing more is written
         processes.kill_all()
         controller.shutdown()
         agents.join()  # its last tick may still be writing the state

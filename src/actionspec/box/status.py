@@ -108,7 +108,7 @@ def _application(
             relations.setdefault(endpoint, []).append(
                 {
                     'related-application': relation.remote_app(app.name),
-                    'interface': endpoint,
+                    'interface': app.meta.interface(endpoint),
                     'scope': 'global',
                 }
             )

@@ -15,7 +15,7 @@ import pathlib
 from typing import TYPE_CHECKING, Any
 
 from .. import charmmeta, files, runtimes
-from ..juju import persist, process
+from ..juju import lifecycle, persist, process
 from ..launch import charmdir
 from . import command
 
@@ -86,6 +86,13 @@ def load(ctl: Controller) -> None:
         return
     except (OSError, ValueError) as e:
         raise StateError(f'{path}: cannot read the box state: {e}') from None
+    try:
+        _load(ctl, state)
+    except (KeyError, TypeError, ValueError, StopIteration) as e:
+        raise StateError(f'{path}: cannot read the box state: {type(e).__name__}: {e}') from None
+
+
+def _load(ctl: Controller, state: dict[str, Any]) -> None:
     ctl.clock.offset = float(state['clock-offset'])
     for name, saved in state['models'].items():
         directory = ctl.data / 'models' / name
@@ -102,4 +109,5 @@ def load(ctl: Controller) -> None:
             hosted.logged = len(m.debug_log)
         ctl.models[name] = hosted
         ctl.configure(hosted)
+        lifecycle.follow(m)  # what a unit runs next still follows from what it ran
     ctl.current = state['current']

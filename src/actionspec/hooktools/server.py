@@ -43,6 +43,9 @@ def _answer(request: bytes, server: AgentServer) -> bytes:
         )
     except ValueError as e:  # malformed netstrings, too few fields, or not UTF-8
         result = commands.ToolResult('', f'ERROR bad request: {e}\n', 1)
+    except Exception as e:  # a fault of ours: the tool fails, the server goes on serving
+        said = ' '.join(str(e).split())
+        result = commands.ToolResult('', f'ERROR {type(e).__name__}: {said}\n', 1)
     return b''.join(
         client.netstring(part.encode())
         for part in (str(result.code), result.stdout, result.stderr)

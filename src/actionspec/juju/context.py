@@ -128,6 +128,7 @@ class UnitContext:
         if limit is not None and len(action.logs) > limit:
             return
         action.logs.append(LogEntry(self.model.now(), message))
+        self.model.changed.set()
 
     def action_fail(self, message: str | None = None) -> None:
         action = self._running_action('action-fail')
@@ -160,6 +161,7 @@ class UnitContext:
         target = self.unit.application if app else self.unit
         target.status = (status, message)
         self.unit.status_set = self.unit.status_set or not app
+        self.model.changed.set()
 
     def juju_log(self, message: str, level: str = 'INFO') -> None:
         module = f'unit.{self.unit.name}.juju-log'
@@ -177,7 +179,7 @@ class UnitContext:
         app = self.unit.application
         return [
             f'{endpoint}:{r.id}'
-            for r in self.model.relations.values()
+            for r in list(self.model.relations.values())  # another thread may add one
             if r.endpoint_of(app.name) == endpoint
         ]
 

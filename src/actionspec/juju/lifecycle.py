@@ -68,6 +68,8 @@ def _next(m: model_.Model, hook: model_.Hook) -> None:
 
 
 def _installed(m: model_.Model, unit: model_.Unit) -> None:
+    if unit.life != 'alive':  # removed while it installed: it goes straight on out
+        return
     relations = [r for r in _relations(m, unit.application.name) if r.joined is not None]
     for relation in relations:
         _enter_scope(m, unit, relation, greet=False)
@@ -117,12 +119,10 @@ def remove_unit(m: model_.Model, unit: model_.Unit) -> None:
     it knew (relation-broken too, but not for a peer relation), runs stop and remove,
     and is gone; if it led, another unit is elected and runs leader-elected."""
     unit.life = 'dying'
+    _seen_to_leave(m, unit)
     for relation in _relations(m, unit.application.name):
         if relation.joined is None or unit.name not in relation.joined:
             continue
-        for other, seen in list(relation.joined.items()):
-            if other != unit.name and unit.name in seen:
-                _depart(m, m.unit(other), relation, unit.name, departing=unit.name)
         for remote in sorted(relation.joined[unit.name]):
             _depart(m, unit, relation, remote, departing=unit.name)
         if not relation.is_peer:
@@ -151,6 +151,37 @@ def remove_application(m: model_.Model, app: model_.Application) -> None:
         m.remove_application(app)
 
 
+def _knows(
+    m: model_.Model, unit: model_.Unit, relation: model_.Relation, remote: str, seen: list[str]
+) -> bool:
+    """Whether `unit` knows `remote` in `relation`, or is about to (a joined is queued)."""
+    if remote in seen:
+        return True
+    return any(
+        h.relation is relation and h.remote_unit == remote and h.name.endswith('-joined')
+        for h in m.pending(unit)
+    )
+
+
+def force_remove_unit(m: model_.Model, unit: model_.Unit) -> None:
+    """`juju remove-unit --force`: the unit goes whatever its hooks do; the others see it
+    depart, and another unit takes the lead if it led."""
+    unit.life = 'dying'
+    _seen_to_leave(m, unit)
+    _dead(m, unit)
+    m.advance()
+
+
+def _seen_to_leave(m: model_.Model, unit: model_.Unit) -> None:
+    """Every unit that knows `unit` in a relation (or is about to) sees it depart."""
+    for relation in _relations(m, unit.application.name):
+        if relation.joined is None or unit.name not in relation.joined:
+            continue
+        for other, seen in list(relation.joined.items()):
+            if other != unit.name and _knows(m, m.unit(other), relation, unit.name, seen):
+                _depart(m, m.unit(other), relation, unit.name, departing=unit.name)
+
+
 def _dead(m: model_.Model, unit: model_.Unit) -> None:
     app = unit.application
     led = app.leader == unit.name
@@ -170,7 +201,10 @@ def _dead(m: model_.Model, unit: model_.Unit) -> None:
 def queue_update_status(m: model_.Model, interval: float, seed: str = '') -> None:
     """Queue update-status on each started unit whose timer has run out, and set its
     next one (0.8 to 1.2 of `interval`, drawn from the unit's own sequence, so a box run
-    repeats). It never runs before start, in error, while dying, or behind other hooks."""
+    repeats). It never runs before start, in error, while dying, or behind other hooks;
+    an interval that is not positive (Juju 3.6 lets one through) runs none."""
+    if interval <= 0:
+        return
     now = m.clock.now()
     for app in m.applications.values():
         for unit in app.units.values():
@@ -258,7 +292,9 @@ def _depart(
 
 
 def _left(m: model_.Model, unit: model_.Unit, relation: model_.Relation) -> None:
+    """`unit` has run relation-broken: it is out; a relation being removed goes with the
+    last unit in it."""
     assert relation.joined is not None
     relation.joined.pop(unit.name, None)
-    if not relation.joined:
+    if relation.dying and not relation.joined:
         m.remove_relation(relation)

@@ -514,9 +514,12 @@ class Model:
         self.name = name
         self.real_time = real_time
         self.retry_hooks = retry_hooks
-        # Set whenever a dispatch running in the background ends, so whoever keeps a
-        # model in real time going knows there is work (the box's controller shares one).
-        self.dispatch_ended = threading.Event()
+        # Set whenever something happens in the background: a dispatch ends, or a hook
+        # tool stores something at once (action-log, status-set, juju-log); whoever keeps
+        # a model in real time going (the box's controller) waits on it.
+        self.changed = threading.Event()
+        # Shut down (`shutdown`): the unit agents do nothing more.
+        self.stopped = False
         self.profile = versions.profile(juju_version)
         self.clock: clock_.Clock = clock or clock_.SystemClock()
         self.uuid = model_uuid or str(uuid_.uuid5(uuid_.NAMESPACE_DNS, f'{name}.actionspec'))
@@ -617,6 +620,12 @@ class Model:
         its queue (its pending tasks are left as they are, as Juju leaves them)."""
         app = unit.application
         del app.units[unit.name]
+        running = self._hook_runs.pop(unit.name, None)
+        if running is not None:  # removed by force mid-hook: its process goes too
+            running.dispatching.abort()
+        forget = getattr(app.charm, 'forget', None)
+        if forget is not None:  # its charm directory and state go with it
+            forget(unit.name)
         self._queues.pop(unit.name, None)
         self._pending = collections.deque(h for h in self._pending if h.unit is not unit)
         for relation in self.relations.values():
@@ -626,9 +635,10 @@ class Model:
             app.leader = None
 
     def remove_application(self, app: Application) -> None:
-        """Forget an application whose units are all gone."""
+        """Forget an application whose units are all gone, with its peer relations (its
+        other relations go as the units on their other side leave them)."""
         del self.applications[app.name]
-        for relation in [r for r in self.relations.values() if app.name in r.applications]:
+        for relation in [r for r in self.relations.values() if r.applications == (app.name,)]:
             del self.relations[relation.id]
 
     def remove_relation(self, relation: Relation) -> None:
@@ -862,8 +872,10 @@ class Model:
         return [self.task(task_id) for task_id in task_ids]
 
     def shutdown(self) -> None:
-        """Kill every dispatch still running, as a machine that goes down ends them all;
-        what they were doing stays as it stood (a restarted controller settles it)."""
+        """Kill every dispatch still running, as a machine that goes down ends them all,
+        and start nothing more; what they were doing stays as it stood (a restarted
+        controller settles it)."""
+        self.stopped = True
         running = [t.dispatching for t in self._running if t.dispatching is not None]
         running += [run.dispatching for run in self._hook_runs.values()]
         for dispatching in running:
@@ -875,7 +887,7 @@ class Model:
         """Let every unit agent work until none can: finished dispatches are recorded, and
         each unit starts its next task when its queue and machine lock allow. A dispatch
         waiting to be released stays running."""
-        while True:
+        while not self.stopped:
             for task in self._running:
                 if task.dispatching is not None:
                     task.dispatching.settle()
@@ -1061,12 +1073,16 @@ class Model:
         config-changed on every unit. Values arrive as the CLI's text and are read by the
         option's type (apiserver/facades/client/application: `ParseSettingsStrings`)."""
         target = self.applications[app]
-        parsed = config_values(target, values)
+        parsed = config_values(target.config_options, values)
+        before = target.config
+        unknown = [name for name in reset if name not in target.config_options]
+        if unknown:
+            raise ValueError(f'unknown option "{unknown[0]}"')
         for name in reset:
-            if name not in target.config_options:
-                raise ValueError(f'unknown option "{name}"')
             target.config_values.pop(name, None)
         target.config_values.update(parsed)
+        if target.config == before:  # the uniter runs it when the config's hash changes
+            return
         for unit in target.units.values():
             if unit.started:  # one still starting runs config-changed anyway
                 self.queue_hook(unit, 'config-changed')
@@ -1099,15 +1115,6 @@ class Model:
         self._pending.append(hook)
         return hook
 
-    def run_hook(self, unit: str, hook: str) -> process.ProcessResult:
-        """Run `hook` on `unit` and wait until it has ended (see `queue_hook`). A hook that
-        fails leaves the unit in error, `hook failed: "<hook>"`, as the uniter reports it
-        (worker/uniter/operation/runhook.go)."""
-        queued = self.queue_hook(self.unit(unit), hook)
-        self._wait_until(lambda: queued.ended is not None, None, f'hook {hook} on {unit}')
-        assert queued.ended is not None
-        return queued.ended
-
     def log(self, unit: Unit, level: str, module: str, message: str) -> None:
         """Add a line to the model's log for `unit` (its agent, or its charm), unless the
         model's `logging-config` puts the module above that level."""
@@ -1119,6 +1126,7 @@ class Model:
         # a clock that ticks on each reading (TickingClock) shows the same timings.
         moment = self.now() if self.real_time else self._latest
         self.debug_log.append(LogRecord(entity, moment, level, module, message))
+        self.changed.set()
 
     # -- dispatching ---------------------------------------------------------------------
 
@@ -1164,7 +1172,7 @@ class Model:
             recorder,
             in_real_time=background,
             command=command,
-            ended=self.dispatch_ended,
+            ended=self.changed,
         )
 
     def _commit(
@@ -1235,11 +1243,13 @@ class Model:
             started += 1
             if started > MAX_CONSEQUENT_HOOKS:
                 self._pending.clear()
-                raise RuntimeError(
-                    f'relation-changed hooks did not settle after {MAX_CONSEQUENT_HOOKS} runs'
-                )
+                raise RuntimeError(f'hooks did not settle after {MAX_CONSEQUENT_HOOKS} runs')
             self._start_hook(hook)
             self._finish_hooks()
+
+    def pending(self, unit: Unit) -> list[Hook]:
+        """The hooks queued on `unit`, in the order it will run them."""
+        return [h for h in self._pending if h.unit is unit]
 
     def idle(self, unit: Unit) -> bool:
         """Whether the unit's agent has nothing to do: nothing running, queued or pending."""
@@ -1388,12 +1398,12 @@ def _after_hook(hook: Hook) -> None:
         unit.life = 'dead'
 
 
-def config_values(app: Application, values: Mapping[str, str]) -> dict[str, Any]:
-    """Config values from the CLI's text, each read by its option's type; ValueError for
-    an option the charm lacks or a value of the wrong type."""
+def config_values(options: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+    """Config values from the CLI's text, each read by its option's type (config.yaml's
+    `options`); ValueError for an option the charm lacks or a value of the wrong type."""
     parsed: dict[str, Any] = {}
     for name, text in values.items():
-        option = app.config_options.get(name)
+        option = options.get(name)
         if not isinstance(option, Mapping):
             raise ValueError(f'unknown option "{name}"')
         parsed[name] = _config_value(name, text, str(option.get('type', 'string')))

@@ -203,14 +203,15 @@ def load(
     for task_id in data['running-tasks']:
         _terminated(m, m._tasks[task_id], now)
     m._pending = collections.deque(_load_hook(m, h) for h in data['hooks'])
-    for app_data in data['applications']:
-        for unit_data in app_data['units']:
-            if unit_data['failed-hook'] is not None:  # the head of its unit's hooks
-                unit = m.unit(unit_data['name'])
-                unit.failed_hook = next(h for h in m._pending if h.unit is unit)
     for item in reversed(data['running-hooks']):
         hook = _load_hook(m, item)
         m._hook_failed(hook)  # it never reported its end: a failed hook, retried
+    for app_data in data['applications']:
+        for unit_data in app_data['units']:
+            unit = m.unit(unit_data['name'])
+            if unit_data['failed-hook'] is not None and unit.failed_hook is None:
+                # Its failed hook waits at the head of its hooks.
+                unit.failed_hook = next(iter(m.pending(unit)), None)
     for unit_name, due in data['update-status-due'].items():
         moment = _read_time(due)
         if moment is not None:
@@ -296,7 +297,7 @@ def _load_operation(m: model.Model, data: dict[str, Any]) -> None:
         task = model._TaskRecord(
             item['id'],
             record,
-            m.unit(item['unit']),
+            _task_unit(m, item['unit']),
             item['action'],
             item['params'],
             task_enqueued,
@@ -325,6 +326,32 @@ def _load_operation(m: model.Model, data: dict[str, Any]) -> None:
         record.tasks.append(task)
         m._tasks[task.id] = task
     m._operations[record.id] = record
+
+
+def _task_unit(m: model.Model, name: str) -> model.Unit:
+    """The unit a task ran on; one removed since keeps its name, out of the model."""
+    app_name = name.partition('/')[0]
+    app = m.applications.get(app_name)
+    if app is not None and name in app.units:
+        return app.units[name]
+    gone = model.Application(app_name, _GONE, {}) if app is None else app
+    return model.Unit(name, gone)
+
+
+class _Gone:
+    """The charm of an application that is no longer in the model: nothing runs it."""
+
+    def dispatch(self, *args: Any) -> process.ProcessResult:
+        raise RuntimeError('the application is gone')
+
+    def seed_deferred(self, *args: Any) -> None:
+        raise RuntimeError('the application is gone')
+
+    def deferred(self, unit: str) -> tuple[str, ...]:
+        return ()
+
+
+_GONE = _Gone()
 
 
 def _terminated(m: model.Model, task: model._TaskRecord, now: datetime.datetime) -> None:

@@ -177,6 +177,11 @@ class CharmDirectory:
         finally:
             store.close()
 
+    def forget(self, unit: str) -> None:
+        """The unit is gone: its charm directory and its state go too, so a later unit
+        of the same name starts afresh."""
+        shutil.rmtree(self.workdir / f'unit-{unit.replace("/", "-")}', ignore_errors=True)
+
     def close(self) -> None:
         self._cleanup()
 
@@ -244,7 +249,11 @@ def ops_dispatch(charm_dir: pathlib.Path) -> tuple[str, ...] | None:
     charm (another language, its own `dispatch` logic, or a `venv/` with its own ops,
     which it runs as it is)."""
     venv = charm_dir / 'venv'
-    own_ops = (venv / 'ops').exists() or any(venv.glob('lib/python3*/site-packages/ops'))
+    own_ops = (
+        (venv / 'ops').exists()
+        or (charm_dir / 'lib' / 'ops').exists()
+        or any(venv.glob('lib/python3*/site-packages/ops'))
+    )
     if own_ops or not (charm_dir / 'src' / 'charm.py').is_file():
         return None
     try:
