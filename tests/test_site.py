@@ -305,6 +305,13 @@ def _rendered_svgs(page):
     return found
 
 
+# How many code blocks on the page are wider than their box (and would scroll).
+OVERFLOWING_CODE = (
+    '[...document.querySelectorAll("article pre code")]'
+    '.filter(c => c.scrollWidth > c.clientWidth).length'
+)
+
+
 @pytest.mark.needs_chromium
 def test_site_renders_offline_in_chromium(site, tmp_path):
     with browser.serve(site) as base, browser.chromium() as page:
@@ -340,5 +347,17 @@ def test_site_renders_offline_in_chromium(site, tmp_path):
         assert page.evaluate(
             'document.documentElement.scrollWidth <= document.documentElement.clientWidth'
         )
+        assert page.evaluate(OVERFLOWING_CODE) == 0
+        # The landing page leads with the three questions a reader comes with.
+        page.goto(f'{base}/', until='document.querySelector("article h2")')
+        headings = page.evaluate(
+            '[...document.querySelectorAll("article h2")].map(h => h.firstChild.textContent)'
+        )
+        assert headings[:3] == [
+            'What happens when I run an action?',
+            'What does my testing framework get wrong?',
+            'Can I try it without a cloud?',
+        ]
+        assert page.evaluate(OVERFLOWING_CODE) == 0
         # Nothing was fetched from anywhere but the local server.
         assert page.failed_requests == []
