@@ -361,3 +361,20 @@ def test_site_renders_offline_in_chromium(site, tmp_path):
         assert page.evaluate(OVERFLOWING_CODE) == 0
         # Nothing was fetched from anywhere but the local server.
         assert page.failed_requests == []
+
+
+def test_a_cells_printing_is_one_output_however_it_was_split(tmp_path):
+    """A charm process forked from the kernel flushes the kernel's stdout first, so what a
+    cell prints can reach the notebook in several messages: kept as one, it is the same
+    bytes on every run."""
+    path = tmp_path / 'split.ipynb'
+    _write_notebook(
+        path,
+        (
+            'import os, sys\nprint("a")\nsys.stdout.flush()\nos.fork() or os._exit(0)\nprint("b")',
+            [],
+        ),
+    )
+    notebooks.execute(path)
+    (cell,) = notebooks.read(path).cells
+    assert [(o.output_type, o.get('text')) for o in cell.outputs] == [('stream', 'a\nb\n')]

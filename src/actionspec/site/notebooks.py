@@ -60,7 +60,9 @@ def dumps(nb: nbformat.NotebookNode) -> str:
 
 
 def _normalise(nb: nbformat.NotebookNode) -> None:
-    """Drop what differs between machines or runs: kernel versions and timings."""
+    """Drop what differs between machines or runs: kernel versions, timings, and where a
+    cell's printing happened to be split into messages (a charm process forked from the
+    kernel flushes its streams first)."""
     nb.metadata = nbformat.from_dict(
         {
             'kernelspec': KERNEL,
@@ -73,6 +75,24 @@ def _normalise(nb: nbformat.NotebookNode) -> None:
         if cell.cell_type == 'code':
             for output in cell.outputs:
                 output.get('metadata', {}).pop('execution', None)
+            cell.outputs = _joined_streams(cell.outputs)
+
+
+def _joined_streams(outputs: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
+    """Consecutive outputs to the same stream, as one."""
+    joined: list[nbformat.NotebookNode] = []
+    for output in outputs:
+        last = joined[-1] if joined else None
+        if (
+            last is not None
+            and output.output_type == 'stream'
+            and last.output_type == 'stream'
+            and last.name == output.name
+        ):
+            last.text = ''.join(last.text) + ''.join(output.text)
+            continue
+        joined.append(output)
+    return joined
 
 
 def _check_raises(path: pathlib.Path, nb: nbformat.NotebookNode) -> None:
