@@ -257,6 +257,7 @@ def test_strict_build_has_every_page(site):
         'notebooks/02-fan-out.ipynb',
         'box/index.html',
         'notebooks/11-integration-tests-in-the-box/index.html',
+        'notebooks/12-what-unit-tests-miss/index.html',
         'assets/javascripts/mermaid.min.js',
     ):
         assert (site / page).is_file(), page
