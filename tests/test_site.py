@@ -349,6 +349,10 @@ def test_site_renders_offline_in_chromium(site, tmp_path):
             'document.documentElement.scrollWidth <= document.documentElement.clientWidth'
         )
         assert page.evaluate(OVERFLOWING_CODE) == 0
+        # Every notebook's code and output fit the page: nothing scrolls sideways.
+        for path in NOTEBOOKS:
+            page.goto(f'{base}/notebooks/{path.stem}/', until='document.querySelector("pre")')
+            assert page.evaluate(OVERFLOWING_CODE) == 0, path.stem
         # The landing page leads with the three questions a reader comes with.
         page.goto(f'{base}/', until='document.querySelector("article h2")')
         headings = page.evaluate(

@@ -78,6 +78,7 @@ def _origin(source: str, download: str) -> str:
     link = f'[{source}]({download})' if download else f'`{source}`'
     return (
         f'!!! note "An executed notebook"\n\n    This page is {link}, run from top to bottom '
-        'with the reference implementation. Open it in Jupyter to change the charm and '
-        'run it again; `actionspec docs` re-executes every notebook and rebuilds the site.\n'
+        'when the site was built, with actionspec playing Juju. Open it in Jupyter to change '
+        'the charm and run it again; `actionspec docs` re-executes every notebook and '
+        'rebuilds the site.\n'
     )
