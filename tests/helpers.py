@@ -95,3 +95,13 @@ def juju_until(running: box_.Box, seen: str, *argv: str) -> str:
             return shown
         time.sleep(0.05)
     raise AssertionError(f'{seen!r} never showed: {shown}')
+
+
+def juju_until_gone(running: box_.Box, gone: str) -> None:
+    """Poll `juju status --format json` until `gone` no longer shows in it."""
+    for _ in range(400):
+        shown = juju(running, 'status', '--format', 'json').stdout
+        if gone not in shown:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f'{gone!r} never went: {shown}')

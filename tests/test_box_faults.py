@@ -19,7 +19,7 @@ import pytest
 
 from actionspec import box as box_
 
-from .helpers import juju, juju_until
+from .helpers import juju, juju_until, juju_until_gone
 
 DISPATCH = textwrap.dedent(
     """\
@@ -228,10 +228,7 @@ def test_a_restart_keeps_the_tasks_of_units_since_removed(tmp_path: pathlib.Path
         juju_until(first, 'started')
         assert juju(first, 'run', 'faulty/1', 'flood').returncode == 0
         juju(first, 'remove-unit', '--no-prompt', 'faulty/1')
-        for _ in range(200):
-            if 'faulty/1' not in juju(first, 'status', '--format', 'json').stdout:
-                break
-            time.sleep(0.05)
+        juju_until_gone(first, 'faulty/1')
     finally:
         first.stop()
     second = box_.Box.start(data)
@@ -251,10 +248,7 @@ def test_a_redeployed_application_runs_its_new_charm_afresh(
     juju(box, 'deploy', str(charm))
     juju_until(box, 'started')
     juju(box, 'remove-application', '--no-prompt', 'faulty')
-    for _ in range(200):
-        if 'faulty' not in juju(box, 'status', '--format', 'json').stdout:
-            break
-        time.sleep(0.05)
+    juju_until_gone(box, 'faulty')
     dispatch = charm / 'dispatch'
     dispatch.write_text(
         dispatch.read_text().replace('status-set active started', 'status-set active anew')
@@ -274,10 +268,7 @@ def test_removing_every_unit_keeps_the_relation_for_new_ones(
     juju(box, 'integrate', 'a:p', 'b:r')
     juju_until(box, '"related-application":"a"')
     juju(box, 'remove-unit', '--no-prompt', 'a/0')
-    for _ in range(200):
-        if '"a/0"' not in juju(box, 'status', '--format', 'json').stdout:
-            break
-        time.sleep(0.05)
+    juju_until_gone(box, '"a/0"')
     juju(box, 'add-unit', 'a')
     juju_until(box, '"a/1"')
     for _ in range(200):
@@ -296,11 +287,7 @@ def test_a_unit_whose_hooks_fail_goes_with_force(box: box_.Box, tmp_path: pathli
     juju_until(box, 'hook failed')
     removed = juju(box, 'remove-unit', '--no-prompt', '--force', 'faulty/0')
     assert removed.stdout == 'will remove unit faulty/0\n'
-    for _ in range(200):
-        if '"faulty/0"' not in juju(box, 'status', '--format', 'json').stdout:
-            break
-        time.sleep(0.05)
-    assert '"faulty/0"' not in juju(box, 'status', '--format', 'json').stdout
+    juju_until_gone(box, '"faulty/0"')
 
 
 def test_bad_names_and_times_are_refused_in_one_line(box: box_.Box) -> None:
