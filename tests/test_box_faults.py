@@ -307,3 +307,14 @@ def test_bad_names_and_times_are_refused_in_one_line(box: box_.Box) -> None:
     assert 'Operation 1 ' in juju(box, 'run', 'x/0', 'go').stderr
     assert 'Operation 1 ' in juju(box, 'run', '-mfirst', 'x/0', 'go').stderr
     assert 'Operation 2 ' in juju(box, 'run', 'x/0', 'go').stderr  # not 3: -mfirst went there
+
+
+def test_a_box_whose_state_cannot_be_read_says_so_in_one_line(tmp_path: pathlib.Path) -> None:
+    data = tmp_path / 'box'
+    data.mkdir()
+    (data / 'state.json').write_text('{"models": ')
+    with pytest.raises(box_.BoxError) as refused:
+        box_.Box.start(data)
+    said = str(refused.value)
+    assert said.startswith(f'ERROR {data / "state.json"}: cannot read the box state: ')
+    assert '\n' not in said

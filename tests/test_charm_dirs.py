@@ -205,6 +205,7 @@ def test_an_ops_dispatch_is_recognised_and_anything_else_is_run_as_it_is(tmp_pat
     (charm / 'dispatch').write_text('#!/bin/sh\n' + CHARMCRAFT_DISPATCH + '\n')
     (charm / 'venv' / 'ops').mkdir(parents=True)
     assert charmdir.ops_dispatch(charm) is None  # it ships its own ops
+    assert charmdir.CharmDirectory(charm, zygote=object()).zygote is None  # type: ignore[arg-type]
 
 
 @pytest.mark.needs_ops
@@ -215,8 +216,9 @@ def test_a_forked_ops_dispatch_sees_the_charm_libs_as_python_would(tmp_path):
     zygote = zygote_.Zygote(str(charmdir.shared_agent().workdir), preload=('ops',))
     try:
         model = actionspec.Model(clock=actionspec.TickingClock())
-        app = charmdir.deploy_charm_dir(model, charm, zygote=zygote)
-        assert app.charm.zygote is zygote  # type: ignore[attr-defined]
+        runtime = charmdir.CharmDirectory(charm, zygote=zygote)
+        assert runtime.zygote is zygote  # an ops dispatch: forked from the zygote
+        charmdir.deploy_charm_dir(model, charm, runtime=runtime)
         task = model.run('libbed/0', action='ask').tasks[0]
     finally:
         zygote.close()

@@ -19,6 +19,9 @@ from collections.abc import Mapping
 
 from . import client
 
+# The controller's own log (its standard error), in the data directory.
+LOG_NAME = 'controller.log'
+
 
 class BoxError(RuntimeError):
     """The box's controller could not be started."""
@@ -42,20 +45,22 @@ class Box:
         install_client(data / 'bin')
         # A box of its own data follows this process: killed or not, it leaves nothing.
         owner = [str(os.getpid())] if owned else []
-        process = subprocess.Popen(
-            [sys.executable, '-m', 'actionspec.box.daemon', str(data), *owner],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        assert process.stdout is not None and process.stderr is not None
+        # What the controller has to say for itself goes to its log, for the life of it.
+        log = data / LOG_NAME
+        with log.open('ab') as stderr:
+            process = subprocess.Popen(
+                [sys.executable, '-m', 'actionspec.box.daemon', str(data), *owner],
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        assert process.stdout is not None
         if process.stdout.readline().strip() != b'ready':
             process.kill()
             code = process.wait()
-            said = process.stderr.read().decode(errors='replace').strip().splitlines()
+            said = log.read_text(encoding='utf-8', errors='replace').strip().splitlines()
             raise BoxError(said[-1] if said else f'the box controller did not start ({code})')
-        process.stderr.close()
         return cls(data, process, owned)
 
     def advance(self, seconds: float) -> None:

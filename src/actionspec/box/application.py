@@ -10,7 +10,6 @@ revision, one more on every upload of the same name).
 
 from __future__ import annotations
 
-import math
 import pathlib
 import shutil
 import tempfile
@@ -79,16 +78,13 @@ def deploy(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOu
         except ValueError as e:
             raise command.Refused(str(e)) from None
         charm_dir, revision = _keep(hosted, unpacked, meta)
-    ops_charm = charmdir.ops_dispatch(charm_dir) is not None
     app = charmdir.deploy_charm_dir(
         hosted.model,
         charm_dir,
         units=0,
         leader=None,
         name=name,
-        zygote=ctl.zygote() if ops_charm else None,
-        workdir=hosted.directory / 'agents',
-        time_limit=math.inf,  # Juju sets none
+        runtime=ctl.charm_runtime(hosted.directory, charm_dir),
     )
     app.config_values.update(config)
     hosted.charms[name] = (meta.name, revision)
@@ -125,7 +121,7 @@ def _keep(
     """Store an uploaded charm under the model's next revision of its name (state/charm.go:
     every upload of a local charm's name takes the next one)."""
     revision = hosted.revisions.get(meta.name, -1) + 1
-    stored = hosted.directory / 'charms' / f'{meta.name}-{revision}'
+    stored = command.stored_charm(hosted.directory, meta.name, revision)
     shutil.rmtree(stored, ignore_errors=True)
     stored.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(unpacked), stored)
@@ -359,7 +355,7 @@ def config(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOu
                     'value': trusted,
                 }
             },
-            'charm': hosted.charms.get(app.name, (app.name, 0))[0],
+            'charm': hosted.charms[app.name][0],
             'settings': _settings(app),
         }
         if opts['format'] == 'json':

@@ -39,9 +39,14 @@ class Hosted:
         return self.model.name
 
     def charm_url(self, app: str) -> str:
-        """`local:<charm>-<revision>`, as status and show-unit name a local charm."""
-        name, revision = self.charms.get(app, (app, 0))
+        """`local:<charm>-<revision>`, as show-unit names a local charm."""
+        name, revision = self.charms[app]
         return f'local:{name}-{revision}'
+
+
+def stored_charm(model_dir: pathlib.Path, name: str, revision: int) -> pathlib.Path:
+    """Where the box keeps revision `revision` of the local charm `name` it was given."""
+    return model_dir / 'charms' / f'{name}-{revision}'
 
 
 MODEL_FLAG = flags_.Flag(('model', 'm'), 'string', '', 'Model to operate in')

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import math
 import pathlib
 import re
 import shutil
@@ -123,7 +124,7 @@ class Controller:
                 m.advance()
                 lifecycle.queue_update_status(m, modelconfig.update_status_interval(hosted))
                 m.advance()
-            if save and not self.closed:
+            if save:
                 store.save(self)
 
     def work_loop(self, stop: threading.Event) -> None:
@@ -157,6 +158,16 @@ class Controller:
             self._zygote = zygote_.Zygote(workdir, preload=('ops',))
             atexit.register(self._zygote.close)
         return self._zygote
+
+    def charm_runtime(
+        self, model_dir: pathlib.Path, charm_dir: pathlib.Path
+    ) -> charmdir.CharmDirectory:
+        """What runs a charm the box stored: its units' directories in the model's, no time
+        limit (Juju sets none), and for an ops charm the zygote (started only then)."""
+        zygote = self.zygote() if charmdir.ops_dispatch(charm_dir) is not None else None
+        return charmdir.CharmDirectory(
+            charm_dir, zygote=zygote, workdir=model_dir / 'agents', time_limit=math.inf
+        )
 
     def close(self) -> None:
         """Start nothing more and write nothing more: the controller is going."""
@@ -194,12 +205,11 @@ class Controller:
     def _handle(self, argv: Sequence[str], cwd: pathlib.Path) -> render.CliOutput:
         name = argv[0] if argv else ''
         own = COMMANDS.get(name)
-        known = commands.commands_for('3.6').keys() | commands.ALIASES.keys()
         if own is None and name in UNSUPPORTED:
             return render.CliOutput(
                 '', f'ERROR "juju {name}" is a Juju command the actionspec box does not run\n', 1
             )
-        if own is None and name not in known:
+        if own is None and name not in ACTION_COMMANDS:
             return render.CliOutput(
                 '', f'ERROR juju: "{name}" is not a juju command. See "juju --help".\n', 2
             )
@@ -231,7 +241,7 @@ class Controller:
         return m
 
     def add_model(self, name: str) -> command.Hosted:
-        m = self.new_model(name, retry_hooks=True)
+        m = self.new_model(name)  # `configure` applies its config
         hosted = command.Hosted(m, self.data / 'models' / name)
         self.models[name] = hosted
         return hosted
@@ -444,6 +454,9 @@ _UNSUPPORTED = (
     'update-secret upgrade-model users wait-for'
 )
 UNSUPPORTED = frozenset(_UNSUPPORTED.split())
+
+# The action commands, which the command layer answers (looked up on every request).
+ACTION_COMMANDS = frozenset(commands.commands_for('3.6')) | frozenset(commands.ALIASES)
 
 COMMANDS: dict[str, Command] = {
     'version': version,

@@ -18,7 +18,8 @@ from . import command
 if TYPE_CHECKING:
     from .controller import Controller
 
-LEVELS = ('TRACE', 'DEBUG', 'INFO', 'WARNING', 'ERROR')
+# The levels `--level` takes: Juju's, but for CRITICAL (debuglog.go `Init`).
+LEVELS = model.LOG_LEVELS[:-1]
 
 
 def debug_log(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOutput:

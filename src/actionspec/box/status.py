@@ -44,6 +44,12 @@ def status_time(m: model.Model) -> str:
     return moment.strftime('%d %b %Y %H:%M:%SZ')
 
 
+def _charm(app: model.Application, charms: Mapping[str, tuple[str, int]]) -> tuple[str, int]:
+    """The charm and revision an application runs (its metadata's name, revision 0, for
+    one the box did not deploy)."""
+    return charms.get(app.name, (app.meta.name, 0))
+
+
 def _info(current: str, message: str, since: str) -> dict[str, str]:
     info = {'current': current, 'since': since}
     if message:
@@ -89,7 +95,7 @@ def status(m: model.Model, charms: Mapping[str, tuple[str, int]]) -> dict[str, A
             for machine in machines
         },
         'applications': {
-            name: _application(m, app, since, charms.get(name, (app.meta.name, 0)))
+            name: _application(m, app, since, _charm(app, charms))
             for name, app in m.applications.items()
         },
         'storage': {},
@@ -198,9 +204,9 @@ def tabular(m: model.Model, charms: Mapping[str, tuple[str, int]], *, utc: bool 
                     version if len(version) <= 15 else version[:12] + '...',
                     current,
                     _scale(app),
-                    charms.get(app.name, (app.meta.name, 0))[0],
+                    _charm(app, charms)[0],
                     '',
-                    str(charms.get(app.name, (app.meta.name, 0))[1]),
+                    str(_charm(app, charms)[1]),
                     'no',
                     _truncated(message),
                 ]

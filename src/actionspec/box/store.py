@@ -10,13 +10,11 @@ and the charms under `models/<name>/charms`, so nothing else needs saving.
 from __future__ import annotations
 
 import json
-import math
 import pathlib
 from typing import TYPE_CHECKING, Any
 
 from .. import charmmeta, files, runtimes
 from ..juju import lifecycle, persist, process
-from ..launch import charmdir
 from . import command
 
 if TYPE_CHECKING:
@@ -67,12 +65,7 @@ def _runtimes(
     """What runs each application's charm again: its stored charm, its units' directories."""
 
     def runtime(app: str, meta: charmmeta.CharmMeta) -> process.CharmRuntime:
-        charm, revision = charms[app]
-        source = directory / 'charms' / f'{charm}-{revision}'
-        zygote = ctl.zygote() if charmdir.ops_dispatch(source) is not None else None
-        return charmdir.CharmDirectory(
-            source, zygote=zygote, workdir=directory / 'agents', time_limit=math.inf
-        )
+        return ctl.charm_runtime(directory, command.stored_charm(directory, *charms[app]))
 
     return runtime
 

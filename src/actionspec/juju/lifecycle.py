@@ -20,9 +20,6 @@ import random
 
 from . import model as model_
 
-# `update-status-hook-interval`'s default (environs/config/config.go).
-UPDATE_STATUS_INTERVAL = 300.0
-
 
 def add_units(m: model_.Model, app_name: str, count: int) -> list[model_.Unit]:
     """`juju deploy -n N` / `juju add-unit`: new units that start as Juju starts them
@@ -104,12 +101,7 @@ def remove_relation(m: model_.Model, relation: model_.Relation) -> None:
         unit = m.unit(unit_name)
         for remote in sorted(relation.joined[unit_name]):
             _depart(m, unit, relation, remote, departing=remote)
-        m.queue_hook(
-            unit,
-            _hook_name(relation, unit, 'broken'),
-            relation=relation,
-            remote_app=relation.remote_app(unit.application.name),
-        )
+        _break(m, unit, relation)
     relation.dying = True
     m.advance()
 
@@ -126,12 +118,7 @@ def remove_unit(m: model_.Model, unit: model_.Unit) -> None:
         for remote in sorted(relation.joined[unit.name]):
             _depart(m, unit, relation, remote, departing=unit.name)
         if not relation.is_peer:
-            m.queue_hook(
-                unit,
-                _hook_name(relation, unit, 'broken'),
-                relation=relation,
-                remote_app=relation.remote_app(unit.application.name),
-            )
+            _break(m, unit, relation)
     m.queue_hook(unit, 'stop')
     m.queue_hook(unit, 'remove')
     m.advance()
@@ -230,11 +217,6 @@ def _relations(m: model_.Model, app_name: str) -> list[model_.Relation]:
     return [r for r in m.relations.values() if app_name in r.applications and not r.dying]
 
 
-def _hook_name(relation: model_.Relation, unit: model_.Unit, kind: str) -> str:
-    endpoint = relation.endpoint_of(unit.application.name)
-    return f'{endpoint}-relation-{kind}'
-
-
 def _in_scope_across(relation: model_.Relation, unit: model_.Unit) -> list[str]:
     """The units on the other side (the other peers) that are in the relation, in the
     order the uniter takes them (string order, so `app/10` before `app/2`)."""
@@ -256,7 +238,7 @@ def _enter_scope(
     relation.joined.setdefault(unit.name, [])
     m.queue_hook(
         unit,
-        _hook_name(relation, unit, 'created'),
+        relation.hook_name(unit.application.name, 'created'),
         relation=relation,
         remote_app=relation.remote_app(unit.application.name),
     )
@@ -271,7 +253,7 @@ def _join(m: model_.Model, unit: model_.Unit, relation: model_.Relation, remote:
     for kind in ('joined', 'changed'):
         m.queue_hook(
             unit,
-            _hook_name(relation, unit, kind),
+            relation.hook_name(unit.application.name, kind),
             relation=relation,
             remote_unit=remote,
             remote_app=remote.partition('/')[0],
@@ -283,11 +265,21 @@ def _depart(
 ) -> None:
     m.queue_hook(
         unit,
-        _hook_name(relation, unit, 'departed'),
+        relation.hook_name(unit.application.name, 'departed'),
         relation=relation,
         remote_unit=remote,
         remote_app=remote.partition('/')[0],
         departing_unit=departing,
+    )
+
+
+def _break(m: model_.Model, unit: model_.Unit, relation: model_.Relation) -> None:
+    """`unit` runs relation-broken, after which it is out of the relation (`_left`)."""
+    m.queue_hook(
+        unit,
+        relation.hook_name(unit.application.name, 'broken'),
+        relation=relation,
+        remote_app=relation.remote_app(unit.application.name),
     )
 
 

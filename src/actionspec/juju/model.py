@@ -262,6 +262,10 @@ class Relation:
         app = self.model.applications[self.remote_app(unit.application.name)]
         return sorted((n for n in app.units if n != unit.name), key=_unit_sort_key)
 
+    def hook_name(self, app: str, kind: str) -> str:
+        """The hook `app`'s units run for this relation: `db-relation-joined`."""
+        return f'{self.endpoint_of(app)}-relation-{kind}'
+
     def sees(self, unit: str, owner: str) -> bool:
         """Whether `unit` is told of changes to `owner`'s bag: a unit's once it has joined,
         an application's once `unit` is in the relation."""
@@ -290,8 +294,6 @@ class Hook:
     cause: trace_.Cause = trace_.Cause.INVOCATION
     # The operation whose task wrote the change, whose trace shows the hook.
     operation: _OperationRecord | None = None
-    # How it ended, once it ran cleanly.
-    ended: process.ProcessResult | None = None
 
 
 @dataclasses.dataclass(eq=False)
@@ -1208,7 +1210,6 @@ class Model:
         """
         for relation, owner in changed:
             app_bag = '/' not in owner
-            endpoints = dict(relation.ends)
             for app_name in relation.applications:
                 if app_name == writer.application.name and not relation.is_peer:
                     continue
@@ -1219,7 +1220,7 @@ class Model:
                         continue
                     yield Hook(
                         unit,
-                        f'{endpoints[app_name]}-relation-changed',
+                        relation.hook_name(app_name, 'changed'),
                         relation,
                         remote_unit='' if app_bag else owner,
                         remote_app=owner.split('/')[0],
@@ -1253,11 +1254,7 @@ class Model:
 
     def idle(self, unit: Unit) -> bool:
         """Whether the unit's agent has nothing to do: nothing running, queued or pending."""
-        return (
-            not self._busy(unit.name)
-            and not self._queues[unit.name]
-            and not any(h.unit is unit for h in self._pending)
-        )
+        return not self._busy(unit.name) and not self._queues[unit.name] and not self.pending(unit)
 
     def _may_run(self, hook: Hook) -> bool:
         unit = hook.unit
@@ -1319,7 +1316,6 @@ class Model:
             unit.failed_hook = unit.retry_at = None
             unit.retry_delay = 0.0
             self._settle_agent(unit)
-            hook.ended = result
             _after_hook(hook)
             for listener in self.hook_listeners:
                 listener(self, hook)
@@ -1346,7 +1342,7 @@ class Model:
         after a while (5 s, doubling up to 5 min) when the model retries hooks."""
         unit = hook.unit
         unit.failed_hook = hook
-        unit.agent_status = ('error', f'hook failed: "{hook.name}"')
+        self._settle_agent(unit)
         self._pending.appendleft(hook)
         if self.retry_hooks:
             unit.retry_delay = min(unit.retry_delay * 2 or RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS)

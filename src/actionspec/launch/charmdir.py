@@ -47,17 +47,18 @@ class CharmDirectory:
     ) -> None:
         """`zygote`: a pre-warmed process that forks each dispatch of a charm that runs on
         this interpreter's ops (see `ops_dispatch`); any other charm runs its own
-        `dispatch` from scratch. `workdir`: where the units' directories go (default:
-        scratch space, removed with this object)."""
+        `dispatch` from scratch, zygote or not. `workdir`: where the units' directories
+        go (default: scratch space, removed with this object)."""
         if not source.is_dir():
             raise ValueError(f'{source}: not a charm directory')
         self.source = source
         # Seconds a dispatch may run (math.inf: no limit; None: the kit's own limit).
         self.time_limit = time_limit
         self.agent = agent or shared_agent()
-        self.zygote = zygote
         # What the charm's dispatch puts on PYTHONPATH, for a dispatch the zygote forks.
-        self.python_path = ops_dispatch(source) or ()
+        python_path = ops_dispatch(source)
+        self.python_path = python_path or ()
+        self.zygote = zygote if python_path is not None else None
         # The handle path ops gives the charm's observers (its class name), for the
         # deferred events seeded into its state.
         self.observer = observer
@@ -70,9 +71,13 @@ class CharmDirectory:
             else lambda: None
         )
 
+    def _unit_root(self, unit: str) -> pathlib.Path:
+        """The unit's own directory, as the unit agent's `agents/unit-db-0`."""
+        return self.workdir / f'unit-{unit.replace("/", "-")}'
+
     def unit_dir(self, unit: str) -> pathlib.Path:
         """The unit's own charm directory: links to the charm's files, its own state."""
-        path = self.workdir / f'unit-{unit.replace("/", "-")}' / 'charm'
+        path = self._unit_root(unit) / 'charm'
         if not path.exists():
             path.mkdir(parents=True)
             for entry in self.source.iterdir():
@@ -180,7 +185,7 @@ class CharmDirectory:
     def forget(self, unit: str) -> None:
         """The unit is gone: its charm directory and its state go too, so a later unit
         of the same name starts afresh."""
-        shutil.rmtree(self.workdir / f'unit-{unit.replace("/", "-")}', ignore_errors=True)
+        shutil.rmtree(self._unit_root(unit), ignore_errors=True)
 
     def close(self) -> None:
         self._cleanup()
@@ -364,18 +369,15 @@ def deploy_charm_dir(
     units: int = 1,
     leader: int | None = 0,
     name: str = '',
-    zygote: zygote_.Zygote | None = None,
-    workdir: pathlib.Path | None = None,
-    time_limit: float | None = None,
+    runtime: CharmDirectory | None = None,
 ) -> model.Application:
     """Deploy the charm directory at `path` into `m` (as `name`, default the charm's), with
-    the actions and endpoints its metadata declares. With a `zygote`, an ops charm's
-    dispatches are forked from it (see `ops_dispatch`)."""
+    the actions and endpoints its metadata declares, run by `runtime` (default: a
+    `CharmDirectory` of `path` with the kit's defaults)."""
     meta = charmmeta.CharmMeta.read(path)
-    zygote = zygote if ops_dispatch(path) is not None else None
     return m.deploy(
         name or meta.name,
-        CharmDirectory(path, zygote=zygote, workdir=workdir, time_limit=time_limit),
+        runtime or CharmDirectory(path),
         actions=dict(meta.actions),
         units=units,
         leader=leader,
