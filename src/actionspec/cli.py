@@ -22,7 +22,7 @@ from .jujucli import flags as jujuflags
 from .launch import charmdir
 from .reports import matrix, terminal
 from .suite import fuzz, runner, target
-from .targets import mutants
+from .targets import juju_cli, mutants
 
 # Exit statuses of `actionspec run`.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3
@@ -102,6 +102,15 @@ def _run(args: argparse.Namespace) -> int:
     jobs = _jobs(args)
     suite = _session(args, args.juju_version)
     chosen = _targets(suite, args.target)
+    through_juju = [t for t in chosen if isinstance(t, juju_cli.JujuTarget)]
+    if args.juju_model:
+        if not through_juju:
+            raise UsageError('--juju-model: only the juju target adds models')
+        for juju_target in through_juju:
+            try:
+                juju_target.name_models(args.juju_model)
+            except ValueError as e:
+                raise UsageError(str(e)) from None
     for chosen_target in chosen:
         suite.expected_failures(chosen_target.name)  # their problems show before the run
     progress = terminal.Progress(len(suite.cases) * len(chosen))
@@ -127,7 +136,7 @@ def _run(args: argparse.Namespace) -> int:
         write_reports(done, complete=False)
 
     try:
-        with _interruptible():
+        with _interruptible(), _models_cleaned_up(through_juju):
             suite.run(
                 chosen,
                 jobs=jobs,
@@ -171,6 +180,19 @@ def _interruptible() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def _models_cleaned_up(chosen: Sequence[juju_cli.JujuTarget]) -> Iterator[None]:
+    """However the run ends, destroy the models the juju target added and left (a
+    scenario stopped by a signal in a worker process leaves its model)."""
+    try:
+        yield
+    finally:
+        for juju_target in chosen:
+            left = juju_target.clean_up()
+            if left:
+                print(f'destroyed the models the run left: {", ".join(left)}', file=sys.stderr)
 
 
 def _print_problems(problems: Sequence[Exception]) -> None:
@@ -521,17 +543,7 @@ def _box_parser(sub: Any) -> None:
     box.set_defaults(func=_box)
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog='actionspec', description='The Juju action event model, as running code.'
-    )
-    p.add_argument('--version', action='version', version=f'actionspec {version.VERSION}')
-    sub = p.add_subparsers(dest='command', required=True)
-
-    demo = sub.add_parser('demo', help='run an action on two units and show what happened')
-    demo.add_argument('--format', choices=render.FORMATS, default='yaml')
-    demo.set_defaults(func=_demo)
-
+def _run_parser(sub: Any) -> None:
     r = sub.add_parser('run', help='run the conformance suite against implementations')
     r.add_argument(
         '--target',
@@ -551,10 +563,30 @@ def parser() -> argparse.ArgumentParser:
         metavar='PATH',
         help='also write a report: .json, .xml (JUnit) or .md (repeatable)',
     )
+    r.add_argument(
+        '--juju-model',
+        metavar='NAME',
+        help='with --target juju: name the models the run adds NAME-<pid>-<n> '
+        '(default: actionspec-<random>); each is destroyed after its scenario',
+    )
     r.add_argument('-v', '--verbose', action='store_true', help='also list skipped scenarios')
     _jobs_option(r)
     _suite_options(r)
     r.set_defaults(func=_run)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog='actionspec', description='The Juju action event model, as running code.'
+    )
+    p.add_argument('--version', action='version', version=f'actionspec {version.VERSION}')
+    sub = p.add_subparsers(dest='command', required=True)
+
+    demo = sub.add_parser('demo', help='run an action on two units and show what happened')
+    demo.add_argument('--format', choices=render.FORMATS, default='yaml')
+    demo.set_defaults(func=_demo)
+
+    _run_parser(sub)
 
     ls = sub.add_parser('list', help='list the scenarios')
     _suite_options(ls)

@@ -332,19 +332,34 @@ def add_model(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.Cl
 
 
 def list_models(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
-    command.parse(
+    """`juju models [--format tabular|json|yaml]` (cmd/juju/controller/listmodels.go): each
+    model's summary under `models`, and which is current."""
+    opts, _ = command.parse(
         (
             command.flag('format', 'choice', 'tabular', ('tabular', 'json', 'yaml')),
             command.flag('all'),
         ),
         words,
     )
+    if opts['format'] != 'tabular':
+        summaries = []
+        for hosted in ctl.models.values():
+            summary = _model_summary(hosted.model)
+            summary.update({'access': 'admin', 'last-connection': 'just now'})
+            summary['agent-version'] = summary.pop('agent-version')
+            summaries.append(summary)
+        shown = goformat.Struct({'models': summaries})
+        if ctl.current in ctl.models:
+            shown['current-model'] = ctl.current
+        if opts['format'] == 'json':
+            return command.done(stdout=goformat.json_marshal(shown) + '\n')
+        return command.done(stdout=goformat.yaml_v2(shown))
     rows = [['Model', 'Cloud/Region', 'Type', 'Status', 'Units', 'Access', 'Last connection']]
     for name, hosted in ctl.models.items():
         units = sum(len(app.units) for app in hosted.model.applications.values())
-        shown = f'{name}*' if name == ctl.current else name
+        shown_name = f'{name}*' if name == ctl.current else name
         rows.append(
-            [shown, 'box/default', 'box', 'available', str(units) or '-', 'admin', 'just now']
+            [shown_name, 'box/default', 'box', 'available', str(units) or '-', 'admin', 'just now']
         )
     return command.done(stdout='Controller: box\n\n' + commands.table(rows))
 
@@ -378,17 +393,9 @@ def destroy_model(ctl: Controller, words: list[str], cwd: pathlib.Path) -> rende
     return command.done('Destroying model\nWaiting for model to be removed...\nModel destroyed.\n')
 
 
-def show_model(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
-    """`juju show-model [NAME] [--format yaml|json]` (cmd/juju/model/show.go): the model's
-    details under its name, in the fields jubilant's ModelInfo reads."""
-    spec = (command.flag('format', 'choice', 'yaml', ('yaml', 'json')),)
-    opts, names = command.parse(spec, words)
-    hosted = ctl.hosted(names[0] if names else '')
-    m = hosted.model
-    machines = {
-        u.machine: {'cores': 0} for app in m.applications.values() for u in app.units.values()
-    }
-    info = goformat.Struct(
+def _model_summary(m: runtimes.Model) -> goformat.Struct:
+    """What `show-model` and `models` both say of a model, in their order."""
+    return goformat.Struct(
         {
             'name': f'admin/{m.name}',
             'short-name': m.name,
@@ -403,17 +410,27 @@ def show_model(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.C
             'type': 'box',
             'life': 'alive',
             'status': {'current': 'available', 'since': status_.status_time(m)},
-            'users': {
-                'admin': {
-                    'display-name': 'admin',
-                    'access': 'admin',
-                    'last-connection': 'just now',
-                }
-            },
-            'machines': dict(sorted(machines.items(), key=lambda item: int(item[0]))),
             'agent-version': m.profile.agent_version,
         }
     )
+
+
+def show_model(ctl: Controller, words: list[str], cwd: pathlib.Path) -> render.CliOutput:
+    """`juju show-model [NAME] [--format yaml|json]` (cmd/juju/model/show.go): the model's
+    details under its name, in the fields jubilant's ModelInfo reads."""
+    spec = (command.flag('format', 'choice', 'yaml', ('yaml', 'json')),)
+    opts, names = command.parse(spec, words)
+    hosted = ctl.hosted(names[0] if names else '')
+    m = hosted.model
+    machines = {
+        u.machine: {'cores': 0} for app in m.applications.values() for u in app.units.values()
+    }
+    info = _model_summary(m)
+    info['users'] = {
+        'admin': {'display-name': 'admin', 'access': 'admin', 'last-connection': 'just now'}
+    }
+    info['machines'] = dict(sorted(machines.items(), key=lambda item: int(item[0])))
+    info['agent-version'] = info.pop('agent-version')
     shown = {f'{m.name}': info}
     if opts['format'] == 'json':
         return command.done(stdout=goformat.json_marshal(shown) + '\n')

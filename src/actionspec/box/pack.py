@@ -107,9 +107,10 @@ METADATA_KEYS = (
 Files = dict[str, tuple[bytes, int]]
 
 
-def pack(charm_dir: pathlib.Path, out_dir: pathlib.Path) -> pathlib.Path:
+def pack(charm_dir: pathlib.Path, out_dir: pathlib.Path, *, stored: bool = False) -> pathlib.Path:
     """Pack `charm_dir` into `out_dir/<name>_<platform>.charm` and return its path;
-    PackError when the directory is not a charm."""
+    PackError when the directory is not a charm. `stored` leaves the entries uncompressed:
+    for a charm packed once per use, where packing time counts and size does not."""
     meta, craft = _read_charm(charm_dir)
     plugin, entrypoint = _plugin(craft)
     rules = _rules(DEFAULT_IGNORE)
@@ -142,7 +143,7 @@ def pack(charm_dir: pathlib.Path, out_dir: pathlib.Path) -> pathlib.Path:
     files['manifest.yaml'] = (yaml.safe_dump(manifest, sort_keys=False).encode(), 0o644)
     out_dir.mkdir(parents=True, exist_ok=True)
     charm_file = out_dir / f'{meta.name}_{label}.charm'
-    _write_zip(charm_file, files)
+    _write_zip(charm_file, files, zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
     return charm_file
 
 
@@ -501,18 +502,18 @@ def _walk(
     return found
 
 
-def _write_zip(charm_file: pathlib.Path, files: Files) -> None:
+def _write_zip(charm_file: pathlib.Path, files: Files, compression: int) -> None:
     """Write the archive: sorted entries, fixed times, unix modes in each entry's external
     attributes; written aside and moved into place, so no half-written charm is seen."""
     partial = charm_file.with_name(f'.{charm_file.name}.partial')
     try:
-        with zipfile.ZipFile(partial, 'w', zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(partial, 'w', compression) as archive:
             for name in sorted(files):
                 data, mode = files[name]
                 info = zipfile.ZipInfo(name, date_time=ENTRY_TIME)
                 info.create_system = 3  # unix, so the mode below is read as one
                 info.external_attr = (stat.S_IFREG | mode) << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
+                info.compress_type = compression
                 archive.writestr(info, data)
         partial.replace(charm_file)
     finally:

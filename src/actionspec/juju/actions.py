@@ -8,29 +8,42 @@ juju/juju#21294 for `additionalProperties` defaulting to false in 4.0.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import jsonschema
 import yaml
 
 from . import goformat, results, versions
 
+if TYPE_CHECKING:
+    import jsonschema
+
 T = TypeVar('T')
 
-# gojsonschema counts a number without a fractional part as an integer (params reach it
-# through JSON, as float64); python-jsonschema's Draft 4 checker does not.
-_GoDraft4Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    jsonschema.Draft4Validator,
-    type_checker=jsonschema.Draft4Validator.TYPE_CHECKER.redefine(
-        'integer',
-        lambda checker, value: (
-            not isinstance(value, bool)
-            and (isinstance(value, int) or (isinstance(value, float) and value.is_integer()))
+
+@functools.cache
+def _go_draft4_validator() -> Any:
+    """Draft 4 as gojsonschema checks it: a number without a fractional part counts as an
+    integer (params reach it through JSON, as float64); python-jsonschema's does not.
+
+    jsonschema is imported on first use: the charm side of the kit, packed into a charm for
+    a unit on another Python (`targets.juju_cli`), never validates params and must import
+    without it (its `rpds` dependency is compiled for this Python only)."""
+    import jsonschema  # on use: see above
+
+    return jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft4Validator,
+        type_checker=jsonschema.Draft4Validator.TYPE_CHECKER.redefine(
+            'integer',
+            lambda checker, value: (
+                not isinstance(value, bool)
+                and (isinstance(value, int) or (isinstance(value, float) and value.is_integer()))
+            ),
         ),
-    ),
-)
+    )
+
 
 # Keys Juju refuses inside a params schema (actions.go `prohibitedSchemaKeys`).
 _PROHIBITED_SCHEMA_KEYS = ('$ref', '$schema')
@@ -71,7 +84,7 @@ class ActionSpec:
         if found is None:
             schema = dict(self.schema)
             schema.setdefault('additionalProperties', not closed)
-            found = self._validators[closed] = _GoDraft4Validator(schema)
+            found = self._validators[closed] = _go_draft4_validator()(schema)
         return found
 
     def check_params(
@@ -166,6 +179,8 @@ def _parse_action(name: str, entry: Any) -> ActionSpec:
             schema['properties'] = _cleanse(value)
         else:
             schema[key] = _cleanse(value)
+    import jsonschema  # on use: see _go_draft4_validator
+
     try:
         jsonschema.Draft4Validator.check_schema(schema)
     except jsonschema.SchemaError as e:

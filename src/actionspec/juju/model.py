@@ -786,7 +786,8 @@ class Model:
         return [t for t in record.tasks if t.status is not operation_.TaskStatus.ERROR]
 
     def _check_targets(self, targets: Sequence[str], action: str) -> str:
-        """The CLI's own checks (run.go `Init`): syntax, one application."""
+        """The CLI's own checks (run.go `Init`): syntax, one application (`juju run`'s
+        rule: `juju exec` takes units of any applications, exec.go)."""
         if not targets:
             raise _cli_refusal('no unit specified')
         for target in targets:
@@ -796,10 +797,10 @@ class Model:
             raise _cli_refusal('no action specified')
         if not results.NAME_RULE.match(action):
             raise _cli_refusal(f'invalid unit or action name "{action}"')
-        apps = {target.split('/')[0] for target in targets}
-        if len(apps) > 1:
+        apps = sorted({target.split('/')[0] for target in targets})
+        if len(apps) > 1 and action != EXEC_ACTION:
             raise _cli_refusal('all units must be of the same application')
-        return apps.pop()
+        return apps[0]
 
     def _action_spec(self, unit: Unit, action: str) -> actions_.ActionSpec:
         """The controller's checks when queueing (state/unit.go `PrepareActionPayload`)."""

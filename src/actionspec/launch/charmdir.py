@@ -11,6 +11,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import functools
+import importlib.metadata
 import os
 import pathlib
 import re
@@ -250,16 +252,20 @@ _OPS_DISPATCH = re.compile(
 
 def ops_dispatch(charm_dir: pathlib.Path) -> tuple[str, ...] | None:
     """The PYTHONPATH entries of a charm whose `dispatch` only runs `./src/charm.py` on the
-    ops this interpreter has, so a zygote may fork its dispatches; None for any other
-    charm (another language, its own `dispatch` logic, or a `venv/` with its own ops,
-    which it runs as it is)."""
+    ops this interpreter has (its own copy in `venv/` or `lib/`, if any, being the same
+    release), so a zygote may fork its dispatches; None for any other charm (another
+    language, its own `dispatch` logic, or another ops, which it runs as it is)."""
     venv = charm_dir / 'venv'
-    own_ops = (
-        (venv / 'ops').exists()
-        or (charm_dir / 'lib' / 'ops').exists()
-        or any(venv.glob('lib/python3*/site-packages/ops'))
-    )
-    if own_ops or not (charm_dir / 'src' / 'charm.py').is_file():
+    shipped = [
+        venv / 'ops',
+        charm_dir / 'lib' / 'ops',
+        *venv.glob('lib/python3*/site-packages/ops'),
+    ]
+    release = _zygote_ops_release()
+    for ops in shipped:
+        if ops.exists() and (release is None or _ops_release(ops) != release):
+            return None
+    if not (charm_dir / 'src' / 'charm.py').is_file():
         return None
     try:
         text = (charm_dir / 'dispatch').read_text(encoding='utf-8')
@@ -276,6 +282,27 @@ def ops_dispatch(charm_dir: pathlib.Path) -> tuple[str, ...] | None:
     if found is None:
         return None
     return tuple(entry for entry in (found['path'] or '').split(':') if entry)
+
+
+_OPS_VERSION = re.compile(r"""^version(?:: str)? = ['"]([^'"]+)['"]""", re.MULTILINE)
+
+
+def _ops_release(package: pathlib.Path) -> str | None:
+    """The release of the ops package at `package`, from its `version.py`."""
+    try:
+        found = _OPS_VERSION.search((package / 'version.py').read_text(encoding='utf-8'))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return found[1] if found else None
+
+
+@functools.cache
+def _zygote_ops_release() -> str | None:
+    """The release of the ops a zygote imports: this interpreter's."""
+    try:
+        return importlib.metadata.version('ops')
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def _ops_storage() -> Any:

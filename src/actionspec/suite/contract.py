@@ -23,6 +23,10 @@ from ..launch import zygote as zygote_
 
 STEPS_FILE = 'actionspec-steps.json'
 NOTES_FILE = 'actionspec-notes.jsonl'
+# Events a dispatch of the kit's scripted ops charm defers without running their steps
+# (comma-separated, in its environment): how a target puts events "deferred earlier" in a
+# unit's store by dispatching hooks (`suite.ops_entry`).
+SEED_DEFERRED = 'ACTIONSPEC_SEED_DEFERRED'
 # The files the kit writes into a scripted charm directory, per application.
 GENERATED = ('metadata.yaml', 'actions.yaml', STEPS_FILE)
 # ops names a notice's observer by the charm's handle path, which is its class name.
@@ -34,10 +38,14 @@ def scripted_charm_dir(
     meta: charmmeta.CharmMeta,
     steps: Mapping[str, list[dict[str, object]]],
     implementation: pathlib.Path | None = None,
+    *,
+    portable: bool = False,
 ) -> pathlib.Path:
     """A charm directory that performs `steps`: the scenario's metadata, actions and steps,
     with an implementation of the contract: the files of `implementation`, or by default
-    the kit's own scripted ops charm."""
+    the kit's own scripted ops charm, run by this interpreter. A `portable` one runs on
+    the unit's `python3` through the `dispatch` charmcraft adds when packing; ops and the
+    kit's charm side must then be put in its `venv/` (`targets.juju_cli`)."""
     root = parent / meta.name
     root.mkdir(parents=True)
     meta.write(root)
@@ -49,17 +57,19 @@ def scripted_charm_dir(
         return root
     (root / 'src').mkdir()
     charm = root / 'src' / 'charm.py'
+    python = '/usr/bin/env python3' if portable else sys.executable
     charm.write_text(
-        f'#!{sys.executable}\nfrom actionspec.suite import ops_entry\n\nops_entry.main()\n',
+        f'#!{python}\nfrom actionspec.suite import ops_entry\n\nops_entry.main()\n',
         encoding='utf-8',
     )
-    dispatch = root / 'dispatch'
-    dispatch.write_text(
-        '#!/bin/sh\nJUJU_DISPATCH_PATH="${JUJU_DISPATCH_PATH:-$0}" exec ./src/charm.py\n',
-        encoding='utf-8',
-    )
-    for path in (charm, dispatch):
-        path.chmod(0o755)
+    charm.chmod(0o755)
+    if not portable:
+        dispatch = root / 'dispatch'
+        dispatch.write_text(
+            '#!/bin/sh\nJUJU_DISPATCH_PATH="${JUJU_DISPATCH_PATH:-$0}" exec ./src/charm.py\n',
+            encoding='utf-8',
+        )
+        dispatch.chmod(0o755)
     return root
 
 

@@ -26,6 +26,9 @@ class Recorder(scripted.Notes):
         self.seeding: set[str] = set()
         # Writes the notes out of a dispatch process (set by `ops_entry`).
         self.save: Callable[[Recorder], None] | None = None
+        # Per unit, the events in ops' deferred-event store as the dispatch committed it
+        # (noted only in a dispatch process, where nothing else can read the store).
+        self.deferred: dict[str, list[str]] = {}
 
     def checkpoint(self) -> None:
         if self.save is not None:
@@ -46,6 +49,19 @@ def charm_type(
             super().__init__(framework)
             for event_name in behaviour:
                 framework.observe(getattr(self.on, event_name), getattr(self, f'_on_{event_name}'))
+            if recorder.save is not None:
+                framework.observe(framework.on.commit, self._note_deferred)
+
+        def _note_deferred(self, event: ops.CommitEvent) -> None:
+            # ops has no public way to list its store; its notices are (event path,
+            # observer path, method), oldest first (ops/storage.py).
+            notices = self.framework._storage.notices(None)
+            events = [
+                path.rsplit('/', 1)[-1].split('[')[0]
+                for path, _, _ in notices
+                if path != event.handle.path  # the commit being emitted, not deferred
+            ]
+            recorder.deferred[self.unit.name] = events
 
     def handler(event_name: str, steps: Sequence[scenario.Step]) -> Callable[[Any, Any], None]:
         def handle(self: ops.CharmBase, event: Any) -> None:

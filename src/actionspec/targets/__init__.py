@@ -7,7 +7,7 @@ import pathlib
 from collections.abc import Callable
 
 from ..suite import target
-from . import charm_dir, reference
+from . import charm_dir, juju_cli, reference
 
 
 class TargetUnavailableError(RuntimeError):
@@ -24,6 +24,13 @@ def _needs_ops(module: str, name: str) -> Callable[[], target.Target]:
     return make
 
 
+def _juju() -> target.Target:
+    try:
+        return juju_cli.JujuTarget()
+    except juju_cli.JujuCommandError as e:
+        raise TargetUnavailableError(str(e)) from None
+
+
 # name -> factory. A factory raises `TargetUnavailableError` (with how to enable it) when the
 # implementation cannot run here.
 FACTORIES: dict[str, Callable[[], target.Target]] = {
@@ -31,7 +38,11 @@ FACTORIES: dict[str, Callable[[], target.Target]] = {
     'ops': _needs_ops('ops_runtime', 'OpsTarget'),
     'ops-scenario': _needs_ops('ops_testing', 'ScenarioTarget'),
     'ops-harness': _needs_ops('ops_testing', 'HarnessTarget'),
+    'juju': _juju,
 }
+# Targets that `all` leaves out: they act on a controller outside the kit, so they run
+# only when named.
+NAMED_ONLY = frozenset({'juju'})
 
 
 def names() -> list[str]:
@@ -65,9 +76,9 @@ def make(name: str) -> target.Target:
 
 
 def available() -> list[target.Target]:
-    """Every target that can run here."""
+    """Every target that can run here, but those that run only when named."""
     found = []
-    for name in FACTORIES:
+    for name in [n for n in FACTORIES if n not in NAMED_ONLY]:
         try:
             found.append(make(name))
         except TargetUnavailableError:
