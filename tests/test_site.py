@@ -217,7 +217,8 @@ def test_committed_matrix_is_current():
 
 def test_cli_page_has_every_command():
     page = pages.cli_page(cli.parser())
-    for command in ('run', 'list', 'show', 'juju-run', 'matrix', 'mutants', 'bench', 'docs'):
+    commands = ('run', 'list', 'show', 'juju-run', 'matrix', 'mutants', 'bench', 'docs')
+    for command in (*commands, 'compare', 'badges'):
         assert f'## `actionspec {command}`' in page
 
 
@@ -259,6 +260,8 @@ def test_strict_build_has_every_page(site):
         'notebooks/11-integration-tests-in-the-box/index.html',
         'notebooks/12-what-unit-tests-miss/index.html',
         'assets/javascripts/mermaid.min.js',
+        'badges/reference.svg',
+        'badges/reference.json',
     ):
         assert (site / page).is_file(), page
     assert 'actionspec.Model' in (site / 'api/index.html').read_text()
@@ -340,6 +343,12 @@ def test_site_renders_offline_in_chromium(site, tmp_path):
             '.map(r => r.cells[0].innerText)'
         )
         assert cells[1:] == MATRIX['targets']
+        # Each implementation's badge, drawn by us, loads as an image the browser can draw.
+        drawn = page.evaluate(
+            '[...document.querySelectorAll("article img[src*=badges]")]'
+            '.map(i => [i.getAttribute("src"), i.complete && i.naturalWidth > 100])'
+        )
+        assert drawn == [[f'../badges/{t}.svg', True] for t in MATRIX['targets']]
         page.screenshot(tmp_path / 'matrix.png')
         assert _png_size(tmp_path / 'matrix.png')[1] > 1600
         # The box's guide: its tables all there, nothing wider than the page.

@@ -20,7 +20,7 @@ from .juju import clock, model, render, versions
 from .jujucli import commands
 from .jujucli import flags as jujuflags
 from .launch import charmdir
-from .reports import matrix, terminal
+from .reports import badges, comparison, json_report, matrix, terminal
 from .suite import fuzz, runner, target
 from .targets import juju_cli, mutants
 
@@ -472,6 +472,105 @@ def _mutants(args: argparse.Namespace) -> int:
     return EXIT_FAILED if missed else EXIT_OK
 
 
+def _read_report(path: str) -> json_report.Report:
+    try:
+        return json_report.Report.read(pathlib.Path(path))
+    except json_report.ReportError as e:
+        raise UsageError(str(e)) from None
+
+
+def _compare(args: argparse.Namespace) -> int:
+    """What changed between two JSON reports; exit status 1 when anything regressed."""
+    found = comparison.compare(_read_report(args.old), _read_report(args.new))
+    if args.append_markdown:
+        try:
+            with open(args.append_markdown, 'a', encoding='utf-8') as summary:
+                summary.write(comparison.render_markdown(found))
+        except OSError as e:
+            raise UsageError(f'{args.append_markdown}: cannot write it: {e.strerror}') from None
+    render = comparison.render_markdown if args.markdown else comparison.render_table
+    print(render(found), end='')
+    return EXIT_FAILED if found.regressed else EXIT_OK
+
+
+def _badges(args: argparse.Namespace) -> int:
+    """A shields.io endpoint file and an SVG badge per target of a JSON report."""
+    report = _read_report(args.report)
+    if not report.complete:
+        raise UsageError(
+            f'{report.path}: the report is incomplete (its run was interrupted): '
+            'badges made from it would undercount'
+        )
+    if not report.entries:
+        raise UsageError(f'{report.path}: the report has no results to make badges of')
+    try:
+        made = badges.for_totals(report.totals(), report.juju_version)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    for stem, badge in made.items():
+        for suffix, text in badge.files().items():
+            path = pathlib.Path(args.out) / f'{stem}{suffix}'
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                files.write_atomically(path, text)
+            except OSError as e:
+                raise UsageError(f'{path}: cannot write it: {e.strerror}') from None
+            print(path)
+    return EXIT_OK
+
+
+def _report_commands(sub: Any) -> None:
+    """Commands that read JSON reports of `actionspec run`: compare and badges."""
+    cmp = sub.add_parser(
+        'compare',
+        help='what changed between two JSON reports: regressions, fixes, new and gone',
+        description=(
+            'Compare two reports written by `actionspec run --report FILE.json`, scenario by '
+            'scenario on each target both have: what regressed, what was fixed, what changed '
+            'otherwise (another outcome as good as the old one, or another reason), what is '
+            'new, what is gone, and how many stayed the same. A regression is a scenario that '
+            'passed and now does not, or that was a known failure or skipped and now fails the '
+            'run (failed, errored, or an expected failure that passed). It also says when a '
+            'report is incomplete, when the runs checked different Juju versions, and which '
+            'targets only one report has. Prints a table, or Markdown with --markdown. Exit '
+            'status: 1 if anything regressed, 0 if not, 2 if a file is not a report this '
+            'actionspec can read.'
+        ),
+    )
+    cmp.add_argument('old', metavar='OLD.json', help='the report to compare against')
+    cmp.add_argument('new', metavar='NEW.json', help='the report of the run being judged')
+    cmp.add_argument(
+        '--markdown',
+        action='store_true',
+        help='print Markdown instead of the table, e.g. >> "$GITHUB_STEP_SUMMARY"',
+    )
+    cmp.add_argument(
+        '--append-markdown',
+        metavar='PATH',
+        help='also append the Markdown to PATH (e.g. "$GITHUB_STEP_SUMMARY") and still '
+        'print the table',
+    )
+    cmp.set_defaults(func=_compare)
+
+    bdg = sub.add_parser(
+        'badges',
+        help='write a badge per target of a JSON report: shields.io endpoint JSON and SVG',
+        description=(
+            'For each target of a report written by `actionspec run --report FILE.json`, '
+            'write OUT/<target>.json (a shields.io endpoint file: use it as '
+            'https://img.shields.io/endpoint?url=<where it is served>) and OUT/<target>.svg '
+            '(the same badge, drawn here without any network). The message counts the '
+            'scenarios passing of those the target ran, then known failures and failures '
+            'apart; the colour follows the share passing. Prints each path written.'
+        ),
+    )
+    bdg.add_argument('report', metavar='REPORT.json', help='a complete JSON report')
+    bdg.add_argument(
+        '--out', required=True, metavar='DIR', help='the directory to write the badges into'
+    )
+    bdg.set_defaults(func=_badges)
+
+
 def _suite_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         '--suite',
@@ -650,6 +749,7 @@ def parser() -> argparse.ArgumentParser:
     _suite_options(mu)
     mu.set_defaults(func=_mutants)
 
+    _report_commands(sub)
     _tool_commands(sub)
 
     b = sub.add_parser('bench', help='measure the reference against ops.testing, side by side')

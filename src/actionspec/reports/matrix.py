@@ -63,14 +63,10 @@ def as_data(results: Sequence[runner.Result], juju_version: str) -> dict[str, An
                 },
             }
         )
-    totals = {
-        name: {str(k): v for k, v in runner.counts(r for r in results if r.target == name).items()}
-        for name in targets
-    }
     return {
         'juju_version': juju_version,
         'targets': targets,
-        'totals': totals,
+        'totals': runner.totals(results),
         'scenarios': scenarios,
     }
 

@@ -1,8 +1,8 @@
 """MkDocs hooks (see mkdocs.yml): the generated pages join the hand-written ones.
 
 Nothing generated is written into `docs/`: the notebook pages, the catalogue, the
-matrix, the CLI reference and mermaid.js are handed to MkDocs in memory, so a plain
-`mkdocs build --strict` on a fresh clone builds the whole site.
+matrix and its badges, the CLI reference and mermaid.js are handed to MkDocs in memory, so
+a plain `mkdocs build --strict` on a fresh clone builds the whole site.
 """
 
 from __future__ import annotations
@@ -53,6 +53,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for uri, text in pages.catalogue(pages.load_suite(), matrix).items():
         add(uri, text)
     add('matrix.md', pages.matrix_page(matrix))
+    for stem, badge in pages.target_badges(matrix).items():
+        for suffix, text in badge.files().items():
+            add(f'{pages.BADGES}/{stem}{suffix}', text)
     add('cli.md', pages.cli_page(cli.parser()))
     bench_file = files.get_file_from_path(BENCH)
     bench = None

@@ -22,12 +22,14 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from ..reports import badges as badges_
 from ..reports import markdown, terminal
 from ..reports import matrix as matrix_
 from ..suite import loader, rules, scenario
 from . import plots
 
 CATALOGUE = 'catalogue'
+BADGES = 'badges'  # each target's badge, as SVG and shields.io endpoint JSON
 CLAIM = re.compile(r'\[\[([a-z0-9][a-z0-9/-]*)\]\]')
 RULE = re.compile(r'\{\{rule ([^{}]*)\}\}')
 AREA_TITLES = {
@@ -267,7 +269,25 @@ def matrix_page(matrix: Mapping[str, Any]) -> str:
         matrix, scenario_link=lambda case_id: relative(scenario_uri(case_id), 'matrix.md')
     )
     title, _, rest = body.partition('\n')
-    return f'{title}\n\n{intro}{rest}'
+    return f'{title}\n\n{intro}\n{badge_images(matrix)}{rest}'
+
+
+def target_badges(matrix: Mapping[str, Any]) -> dict[str, badges_.Badge]:
+    """Each target's badge from the matrix, by file stem under `BADGES`."""
+    return badges_.for_totals(matrix['totals'], matrix['juju_version'])
+
+
+def badge_images(matrix: Mapping[str, Any]) -> str:
+    """The targets' badges as images, and where to read how to use them."""
+    images = ' '.join(
+        f'![{markdown.cell(f"{b.label}: {b.message}")}]({BADGES}/{stem}.svg)'
+        for stem, b in target_badges(matrix).items()
+    )
+    return (
+        f'{images}\n\nEach badge is also a shields.io endpoint file beside it '
+        f'(`{BADGES}/<target>.json`); [writing a target](writing-a-target.md#badges) says how '
+        "to show one in a framework's README.\n"
+    )
 
 
 @contextlib.contextmanager

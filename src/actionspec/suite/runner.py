@@ -13,6 +13,7 @@ import enum
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Protocol
 
 from . import compare
 from .scenario import Scenario
@@ -124,11 +125,31 @@ def run(
     return results
 
 
-def counts(results: Iterable[Result]) -> dict[Outcome, int]:
+class Judged(Protocol):
+    """A scenario's outcome on a target: a result of this run, or one read from a report."""
+
+    @property
+    def target(self) -> str: ...
+
+    @property
+    def outcome(self) -> Outcome: ...
+
+
+def counts(results: Iterable[Judged]) -> dict[Outcome, int]:
     found = dict.fromkeys(Outcome, 0)
     for result in results:
         found[result.outcome] += 1
     return found
+
+
+def totals(results: Sequence[Judged]) -> dict[str, dict[str, int]]:
+    """Per target (in the order they first appear), how many scenarios ended each way,
+    keyed by the outcome's name as reports write it."""
+    targets = dict.fromkeys(r.target for r in results)
+    return {
+        name: {str(k): v for k, v in counts(r for r in results if r.target == name).items()}
+        for name in targets
+    }
 
 
 def closing_line(results: Iterable[Result]) -> str:
