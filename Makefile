@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench docs browser clean
+.PHONY: run test lint bench docs browser clean juju-report
 
 # The site tests open the built site in a real headless Chromium (Debian's package).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -40,3 +40,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist site .cache src/*.egg-info
+
+# The juju target through a box on this machine: the matrix's `juju` column.
+juju-report: $(STAMP)
+	$(VENV)/bin/actionspec box -- $(VENV)/bin/actionspec run --target juju \
+		--report docs/assets/reports/juju-box.json

@@ -357,17 +357,24 @@ def _charm_options(parser: argparse.ArgumentParser, *, with_charm: bool = True) 
 
 def _matrix(args: argparse.Namespace) -> int:
     jobs = _jobs(args)
+    dropped_in = []
+    for path in args.with_report or ():
+        try:
+            dropped_in.append((pathlib.Path(path).stem, json_report.read(pathlib.Path(path))))
+        except json_report.ReportError as e:
+            raise UsageError(f'--with {e}') from None
     suite = _session(args, args.juju_version)
     chosen = _targets(suite, ['all'])
     progress = terminal.Progress(len(suite.cases) * len(chosen))
     results = suite.run(chosen, jobs=jobs, progress=progress)
     progress.finish()
-    outputs = {args.markdown: matrix.render_markdown, args.json: matrix.render_json}
+    data = matrix.with_reports(matrix.as_data(results, suite.juju_version), dropped_in)
+    outputs = {args.markdown: matrix.markdown_from_data, args.json: matrix.json_text}
     for path, writer in outputs.items():
         if path:
-            files.write_atomically(pathlib.Path(path), writer(results, suite.juju_version))
+            files.write_atomically(pathlib.Path(path), writer(data))
     if not args.markdown and not args.json:
-        print(matrix.render_markdown(results, suite.juju_version), end='')
+        print(matrix.markdown_from_data(data), end='')
     missing = sorted(set(targets.names()) - {t.name for t in chosen})
     for name in missing:
         print(
@@ -728,6 +735,14 @@ def parser() -> argparse.ArgumentParser:
     mx.add_argument('--juju-version', default=versions.DEFAULT_VERSION, metavar='V')
     mx.add_argument('--markdown', metavar='PATH', help='write the matrix as Markdown here')
     mx.add_argument('--json', metavar='PATH', help='write the matrix as JSON here')
+    mx.add_argument(
+        '--with',
+        dest='with_report',
+        action='append',
+        metavar='REPORT.json',
+        help="show a JSON report's results beside the targets run here (a run on a real "
+        'controller, say; repeatable)',
+    )
     _jobs_option(mx)
     _suite_options(mx)
     mx.set_defaults(func=_matrix)

@@ -1350,11 +1350,14 @@ class Model:
             unit.retry_at = self.clock.now() + datetime.timedelta(seconds=unit.retry_delay)
 
     def _settle_agent(self, unit: Unit) -> None:
-        """The agent's status once a dispatch ended: idle, or back in error while a failed
-        hook waits (an action may run meanwhile: worker/uniter/actions/resolver.go)."""
+        """The agent's status once a dispatch ended: back in error while a failed hook
+        waits (an action may run meanwhile: worker/uniter/actions/resolver.go); idle when
+        it has nothing else to do; else unchanged, as it goes on to its next operation (the
+        uniter's resolver loop reports idle only when it finds no operation to run:
+        worker/uniter/resolver/loop.go, uniter.go `onIdle`)."""
         if unit.failed_hook is not None:
             unit.agent_status = ('error', f'hook failed: "{unit.failed_hook.name}"')
-        else:
+        elif not self._queues[unit.name] and not self.pending(unit):
             unit.agent_status = ('idle', '')
 
     def __repr__(self) -> str:

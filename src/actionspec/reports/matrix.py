@@ -6,6 +6,7 @@ tools. Known divergences show as such, with their reason and upstream link.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -72,7 +73,43 @@ def as_data(results: Sequence[runner.Result], juju_version: str) -> dict[str, An
 
 
 def render_json(results: Sequence[runner.Result], juju_version: str) -> str:
-    return json.dumps(as_data(results, juju_version), indent=2, ensure_ascii=False) + '\n'
+    return json_text(as_data(results, juju_version))
+
+
+def json_text(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + '\n'
+
+
+def with_reports(
+    data: Mapping[str, Any], reports: Sequence[tuple[str, Mapping[str, Any]]]
+) -> dict[str, Any]:
+    """The matrix with the results of JSON reports (`actionspec run --report`) beside its
+    own: how a run this machine cannot make (a real controller's) is shown. Each report's
+    targets become columns, named after the report (`name`) when the matrix has a column
+    of that name already; scenarios the matrix does not have are left out."""
+    merged = copy.deepcopy(dict(data))
+    rows = {scenario['id']: scenario for scenario in merged['scenarios']}
+    for name, report in reports:
+        columns: dict[str, str] = {}
+        for result in report['results']:
+            target = result['target']
+            if target not in columns:
+                column = target if target not in merged['targets'] else f'{target} ({name})'
+                columns[target] = column
+                merged['targets'].append(column)
+                merged['totals'][column] = dict.fromkeys((str(o) for o in Outcome), 0)
+            row = rows.get(result['id'])
+            if row is None:
+                continue
+            column = columns[target]
+            merged['totals'][column][result['outcome']] += 1
+            row['results'][column] = {
+                'outcome': result['outcome'],
+                'reason': result['reason'],
+                'link': result['link'],
+                'diff': '\n\n'.join(f'{m["field"]}:\n{m["diff"]}' for m in result['mismatches']),
+            }
+    return merged
 
 
 def render_markdown(results: Sequence[runner.Result], juju_version: str) -> str:

@@ -17,16 +17,31 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from actionspec import cli
+from actionspec.reports import json_report
+from actionspec.reports import matrix as matrix_
 from actionspec.site import convert, mermaid_js, notebooks, pages
 from actionspec.suite import rules
 
 MATRIX = 'assets/conformance-matrix.json'
 BENCH = 'assets/bench.json'
+# JSON reports shown in the matrix beside the targets run here: a run through the box's
+# `juju`, or a real controller's (`actionspec run --target juju --report FILE.json`).
+REPORTS = 'assets/reports'
 _state: dict[str, Any] = {}
 
 
 def _root(config: MkDocsConfig) -> pathlib.Path:
     return pathlib.Path(config.config_file_path).resolve().parent
+
+
+def _dropped_in_reports(directory: pathlib.Path) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for path in sorted(directory.glob('*.json')):
+        try:
+            found.append((path.stem, json_report.read(path)))
+        except json_report.ReportError as e:
+            raise PluginError(str(e)) from None
+    return found
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -35,6 +50,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     if matrix_file is None:
         raise PluginError(f'docs/{MATRIX} is missing: run `actionspec docs` to make it')
     matrix = json.loads(pathlib.Path(matrix_file.abs_src_path or '').read_text(encoding='utf-8'))
+    matrix = matrix_.with_reports(matrix, _dropped_in_reports(root / 'docs' / REPORTS))
     _state['matrix'] = matrix
 
     def add(uri: str, content: str | bytes) -> None:

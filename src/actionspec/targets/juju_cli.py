@@ -15,8 +15,8 @@ clock) makes the scenario skip with the reason; it is never passed.
 
 from __future__ import annotations
 
+import atexit
 import base64
-import contextlib
 import dataclasses
 import importlib.metadata
 import itertools
@@ -28,7 +28,7 @@ import secrets
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import charmmeta
@@ -55,6 +55,8 @@ BOX_LOOK_INTERVAL = 0.1
 BOX_CLOUD = 'box'
 # How long a model may take to deploy, or to go quiet, before the scenario errors.
 QUIET_TIMEOUT = 900.0
+# Operation statuses that may still change (core/actions: pending, running, aborting).
+UNFINISHED = frozenset({'pending', 'running', 'aborting'})
 # Model config for every model the target adds: no update-status hook during a scenario.
 MODEL_CONFIG = ('update-status-hook-interval=60m',)
 # Where the scripted charm's Python packages go in the charm (charmcraft's charm plugin).
@@ -155,6 +157,8 @@ class JujuTarget:
         self.name_models(model_prefix or f'actionspec-{secrets.token_hex(3)}')
         self._models = itertools.count(1)
         self._kit: pathlib.Path | None = None
+        self._kept: _Kept | None = None
+        self._keeping = False
 
     # -- models ------------------------------------------------------------------------
 
@@ -173,15 +177,11 @@ class JujuTarget:
         in several worker processes, each with its own copy of the target)."""
         return f'{self.model_prefix}-{os.getpid()}-{next(self._models)}'
 
-    @contextlib.contextmanager
-    def _model(self) -> Iterator[Juju]:
+    def _add_model(self) -> str:
         name = self._new_model()
         config = [word for setting in MODEL_CONFIG for word in ('--config', setting)]
         self.juju('add-model', name, '--no-switch', *config)
-        try:
-            yield self.juju.in_model(name)
-        finally:
-            self._destroy(name)
+        return name
 
     def _destroy(self, name: str) -> None:
         self.juju(
@@ -236,11 +236,36 @@ class JujuTarget:
         if reason:
             raise target.CannotObserve(f'cannot be run through a `juju` CLI: {reason}')
         work = scratch.scratch_dir('actionspec-juju-')
+        kept, self._kept = self._kept, None
+        if kept is not None and not (kept.deployed == _deployment(case) and _unmarked(case)):
+            self._destroy(kept.model)
+            kept = None
+        model = kept.model if kept is not None else self._add_model()
+        left = False
         try:
-            with self._model() as juju:
-                return _Scenario(juju, case, juju_version, work).observe(self._charm)
+            juju = self.juju.in_model(model)
+            given = kept.steps if kept is not None else None
+            observed = _Scenario(juju, case, juju_version, work).observe(self._charm, given)
+            left = _unmarked(case)
+            return observed
         finally:
+            if left:
+                self._keep(_Kept(model, _deployment(case), _all_steps(case)))
+            else:
+                self._destroy(model)
             shutil.rmtree(work, ignore_errors=True)
+
+    def _keep(self, kept: _Kept) -> None:
+        """Leave a model deployed for the next scenario, destroyed at exit if none takes it."""
+        if not self._keeping:
+            atexit.register(self._drop_kept)
+            self._keeping = True
+        self._kept = kept
+
+    def _drop_kept(self) -> None:
+        if self._kept is not None:
+            self._destroy(self._kept.model)
+            self._kept = None
 
     def __repr__(self) -> str:
         return f'JujuTarget(model_prefix={self.model_prefix!r})'
@@ -337,6 +362,51 @@ def _meta(case: scenario_.Scenario, app: scenario_.AppSpec) -> charmmeta.CharmMe
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class _Kept:
+    """A model left deployed after a scenario, for the next one with the same deployment."""
+
+    model: str
+    deployed: object  # what `_deployment` gave
+    steps: Mapping[str, Mapping[str, Any]]  # per application, the steps its charm has
+
+
+def _deployment(case: scenario_.Scenario) -> object:
+    """What decides a scenario's deployment: its applications (names, units, metadata,
+    actions) and relations. Two scenarios with the same one can share a model."""
+    return (case.apps, case.relations)
+
+
+def _all_steps(case: scenario_.Scenario) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    return {app.name: _steps(case, app.name) for app in case.apps}
+
+
+# Steps that leave a mark on a model beyond their own task (relation data, a deferred
+# event), or note something a reused model changes (`record` notes ids and environment).
+_MARKING_STEPS = frozenset({'relation-set', 'defer', 'record', 'hold'})
+
+
+def _unmarked(case: scenario_.Scenario) -> bool:
+    """Whether the scenario can run in a model an earlier one used, and leave it fit for
+    the next: its charms act in actions only and leave nothing behind, and it expects
+    nothing that a model's history changes (task ids, which `juju run`'s and the other
+    commands' output shows; relation data)."""
+    if case.deferred or case.steps:
+        return False
+    expect = case.expect
+    if expect.juju_run is not None or expect.relation_data is not None:
+        return False
+    for behaviour in case.behaviour.values():
+        for event, steps in behaviour.items():
+            if not _is_action(event):
+                return False
+            for step in steps:
+                inner = step.arg[0] if step.kind == 'expect-refused' else step
+                if inner.kind in _MARKING_STEPS:
+                    return False
+    return True
+
+
 def _is_action(event: str) -> bool:
     return event.endswith('_action')
 
@@ -378,16 +448,23 @@ class _Scenario:
         self.units = [f'{app.name}/{n}' for app in case.apps for n in range(app.units)]
         self.look_interval = LOOK_INTERVAL
 
-    def observe(self, charm: Any) -> target.Observation:
+    def observe(
+        self, charm: Any, given: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> target.Observation:
+        """Deploy the scenario (or, with the steps its charms were `given`, take it as
+        deployed already), run it and observe it all."""
         case = self.case
-        for app in case.apps:
-            self.juju('deploy', str(charm(self.work, case, app)), app.name, '-n', str(app.units))
-        for first, second in case.relations:
-            self.juju('integrate', first, second)
+        if given is None:
+            for app in case.apps:
+                packed = str(charm(self.work, case, app))
+                self.juju('deploy', packed, app.name, '-n', str(app.units))
+            for first, second in case.relations:
+                self.juju('integrate', first, second)
+            given = {app.name: _action_steps(case, app.name) for app in case.apps}
         self._quiet()
         if case.deferred:
             self._seed_deferred()
-        self._arm()
+        self._give_steps(given)
         self._quiet()
         since = time.time()
         if case.steps:
@@ -438,12 +515,13 @@ class _Scenario:
                 )
                 self.juju('exec', '--unit', unit, '--', command)
 
-    def _arm(self) -> None:
-        """Give each charm its hooks' steps now that the model is set up (a scenario whose
-        charms act only in actions needs no `juju exec`, which would take task ids)."""
+    def _give_steps(self, given: Mapping[str, Mapping[str, Any]]) -> None:
+        """Give each charm the scenario's steps where they are not those it has: its hooks'
+        once the model is set up (a scenario whose charms act only in actions needs no
+        `juju exec`, which would take task ids), or another scenario's in a kept model."""
         for app in self.case.apps:
             steps = _steps(self.case, app.name)
-            if steps == _action_steps(self.case, app.name):
+            if steps == given.get(app.name):
                 continue
             data = base64.b64encode(json.dumps(steps).encode()).decode()
             command = (
@@ -487,6 +565,10 @@ class _Scenario:
         if run.operation is None:
             return observed
         shown = self.juju.json('show-operation', run.operation)
+        deadline = time.monotonic() + QUIET_TIMEOUT
+        while shown.get('status') in UNFINISHED and time.monotonic() < deadline:
+            time.sleep(self.look_interval)  # run in the background: wait for its end
+            shown = self.juju.json('show-operation', run.operation)
         observed.operation_status = shown.get('status')
         tasks = shown.get('tasks') or {}
         observed.operation_units = [task.get('host', '') for task in tasks.values()]
