@@ -1316,10 +1316,10 @@ class Model:
                 continue
             unit.failed_hook = unit.retry_at = None
             unit.retry_delay = 0.0
-            self._settle_agent(unit)
             _after_hook(hook)
             for listener in self.hook_listeners:
                 listener(self, hook)
+            self._settle_agent(unit)  # once the hooks this one leads to are queued
         return bool(ended)
 
     def _log_hook(self, hook: Hook, result: process.ProcessResult) -> None:

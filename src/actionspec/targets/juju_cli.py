@@ -6,8 +6,9 @@ with a `python3`), relates the applications, puts the scenario's deferred events
 units' stores by running hooks through `juju exec`, and then runs the invocation with
 `juju run`. What it reports comes from the CLI (the run's output, `show-operation`,
 `show-task`, `show-unit`) and from what the scripted charm noted on each unit, read back
-with `juju exec`. The model is destroyed afterwards; a run that is interrupted destroys
-every model it added (`JujuTarget.clean_up`).
+with `juju exec`. The model is destroyed afterwards, unless the next scenario can use it
+as it is (`_unmarked`); a run that is interrupted destroys every model it added
+(`JujuTarget.clean_up`).
 
 What a CLI cannot do (hold a charm mid-dispatch, choose the leader, move a model's
 clock) makes the scenario skip with the reason; it is never passed.
@@ -19,7 +20,6 @@ import atexit
 import base64
 import dataclasses
 import importlib.metadata
-import itertools
 import json
 import os
 import pathlib
@@ -47,8 +47,9 @@ SEEDABLE_HOOKS = frozenset(
 # the scenarios speak of what charms wrote.
 JUJU_RELATION_KEYS = frozenset({'egress-subnets', 'ingress-address', 'private-address'})
 # A model is quiet when every unit's agent is idle in this many looks in a row, this far
-# apart (seconds): Juju shows an agent idle between two hooks, so one look is not enough
-# (jubilant's `wait` asks the same). The box starts queued hooks within milliseconds.
+# apart (seconds). An idle agent has nothing left to run, but what another unit just did
+# (relation data it wrote) reaches it a moment later, so one look is not enough (jubilant's
+# `wait` asks the same). The box passes such changes on within milliseconds.
 QUIET_LOOKS = 3
 LOOK_INTERVAL = 1.0
 BOX_LOOK_INTERVAL = 0.1
@@ -155,7 +156,7 @@ class JujuTarget:
         self.juju_versions = frozenset({version})
         self.model_prefix = ''
         self.name_models(model_prefix or f'actionspec-{secrets.token_hex(3)}')
-        self._models = itertools.count(1)
+        self._models = 0  # added by this process
         self._kit: pathlib.Path | None = None
         self._kept: _Kept | None = None
         self._keeping = False
@@ -175,7 +176,8 @@ class JujuTarget:
     def _new_model(self) -> str:
         """A fresh model's name: the run's prefix, this process, a count (the suite may run
         in several worker processes, each with its own copy of the target)."""
-        return f'{self.model_prefix}-{os.getpid()}-{next(self._models)}'
+        self._models += 1
+        return f'{self.model_prefix}-{os.getpid()}-{self._models}'
 
     def _add_model(self) -> str:
         name = self._new_model()
