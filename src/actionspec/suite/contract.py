@@ -9,6 +9,7 @@ unit, the refusals it met and the values it recorded (docs/writing-a-target.md).
 
 from __future__ import annotations
 
+import atexit
 import json
 import pathlib
 import sys
@@ -20,6 +21,7 @@ from ..hooktools import server
 from ..juju import context, process
 from ..launch import charmdir
 from ..launch import zygote as zygote_
+from . import scenario, scripted
 
 STEPS_FILE = 'actionspec-steps.json'
 NOTES_FILE = 'actionspec-notes.jsonl'
@@ -27,6 +29,18 @@ NOTES_FILE = 'actionspec-notes.jsonl'
 GENERATED = ('metadata.yaml', 'actions.yaml', STEPS_FILE)
 # ops names a notice's observer by the charm's handle path, which is its class name.
 SCRIPTED_CHARM_CLASS = 'ScriptedOpsCharm'
+
+
+def generated_files(
+    parent: pathlib.Path, meta: charmmeta.CharmMeta, steps: Mapping[str, list[dict[str, object]]]
+) -> pathlib.Path:
+    """A new charm directory under `parent` with the files the kit writes (`GENERATED`),
+    for an implementation of the contract to join."""
+    root = parent / meta.name
+    root.mkdir(parents=True)
+    meta.write(root)
+    (root / STEPS_FILE).write_text(json.dumps(steps), encoding='utf-8')
+    return root
 
 
 def scripted_charm_dir(
@@ -38,10 +52,7 @@ def scripted_charm_dir(
     """A charm directory that performs `steps`: the scenario's metadata, actions and steps,
     with an implementation of the contract: the files of `implementation`, or by default
     the kit's own scripted ops charm."""
-    root = parent / meta.name
-    root.mkdir(parents=True)
-    meta.write(root)
-    (root / STEPS_FILE).write_text(json.dumps(steps), encoding='utf-8')
+    root = generated_files(parent, meta, steps)
     if implementation is not None:
         for entry in implementation.iterdir():
             if entry.name not in (*GENERATED, charmdir.STATE_FILE):
@@ -61,6 +72,23 @@ def scripted_charm_dir(
     for path in (charm, dispatch):
         path.chmod(0o755)
     return root
+
+
+def read_behaviour(charm_dir: pathlib.Path) -> dict[str, tuple[scenario.Step, ...]]:
+    """The steps per event, as a scripted charm finds them in its charm directory."""
+    steps = json.loads((charm_dir / STEPS_FILE).read_text(encoding='utf-8'))
+    return {
+        event: tuple(scenario.Step.from_data(step) for step in event_steps)
+        for event, event_steps in steps.items()
+    }
+
+
+def keep_notes(recorder: scripted.Recorder, charm_dir: pathlib.Path) -> None:
+    """Have `recorder` append its notes to the charm directory's notes file at each
+    checkpoint and when the process ends, however it ends."""
+    path = charm_dir / NOTES_FILE
+    recorder.save = lambda notes: scripted.append_notes(notes, path)
+    atexit.register(scripted.append_notes, recorder, path)
 
 
 class ScriptedCharmDirectory(charmdir.CharmDirectory):

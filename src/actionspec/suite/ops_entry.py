@@ -8,32 +8,17 @@ JSON line to `actionspec-notes.jsonl`, however the process ends.
 
 from __future__ import annotations
 
-import atexit
-import json
 import os
 import pathlib
 
 import ops
 
 from .. import environment
-from . import contract, ops_scripted, scenario
-
-
-def _save(recorder: ops_scripted.Recorder, path: pathlib.Path) -> None:
-    note = {'trace': recorder.trace, 'refusals': recorder.refusals, 'recorded': recorder.recorded}
-    with path.open('a', encoding='utf-8') as f:
-        f.write(json.dumps(note) + '\n')
+from . import contract, ops_scripted
 
 
 def main() -> None:
     charm_dir = pathlib.Path(os.environ.get(environment.CHARM_DIR, '.'))
-    steps = json.loads((charm_dir / contract.STEPS_FILE).read_text(encoding='utf-8'))
-    behaviour = {
-        event: tuple(scenario.Step.from_data(step) for step in event_steps)
-        for event, event_steps in steps.items()
-    }
     recorder = ops_scripted.Recorder()
-    notes_path = charm_dir / contract.NOTES_FILE
-    recorder.save = lambda notes: _save(notes, notes_path)
-    atexit.register(_save, recorder, notes_path)
-    ops.main(ops_scripted.charm_type(behaviour, recorder))
+    contract.keep_notes(recorder, charm_dir)
+    ops.main(ops_scripted.charm_type(contract.read_behaviour(charm_dir), recorder))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import builtins
 import copy
 import dataclasses
+import json
+import pathlib
 import sys
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
@@ -37,6 +39,29 @@ class Notes:
     def checkpoint(self) -> None:
         """Make what was noted so far outlive the dispatch, before it may be killed; notes
         kept in this process need nothing."""
+
+
+class Recorder(Notes):
+    """Notes plus the trace a charm keeps of its own handlers, per unit, for a charm in a
+    dispatch process: the scripted-charm contract's notes (`suite.contract`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trace: dict[str, list[str]] = {}
+        # Writes the notes out of a dispatch process (set by the charm's entry point).
+        self.save: Callable[[Recorder], None] | None = None
+
+    def checkpoint(self) -> None:
+        if self.save is not None:
+            self.save(self)
+            self.trace, self.refusals, self.recorded = {}, {}, {}
+
+
+def append_notes(recorder: Recorder, path: pathlib.Path) -> None:
+    """Append what `recorder` noted as one JSON line of the notes file."""
+    note = {'trace': recorder.trace, 'refusals': recorder.refusals, 'recorded': recorder.recorded}
+    with path.open('a', encoding='utf-8') as f:
+        f.write(json.dumps(note) + '\n')
 
 
 def classify(error: BaseException) -> str | None:
