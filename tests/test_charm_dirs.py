@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 import subprocess
 import sys
@@ -224,3 +225,53 @@ def test_a_forked_ops_dispatch_sees_the_charm_libs_as_python_would(tmp_path):
         zygote.close()
     assert task.status is actionspec.TaskStatus.COMPLETED, task
     assert task.results['answer'] == '42'
+
+
+def test_a_classic_python_action_forked_from_a_zygote_runs_as_if_executed(tmp_path):
+    """A charm with no dispatch whose action is a script for this very interpreter may be
+    forked from a zygote: it sees what it would see when the kernel ran it."""
+    from actionspec.launch import scratch
+    from actionspec.launch import zygote as zygote_
+
+    charm = tmp_path / 'classic'
+    (charm / 'actions').mkdir(parents=True)
+    (charm / 'metadata.yaml').write_text('name: classic\n')
+    (charm / 'actions.yaml').write_text('show: {}\n')
+    script = charm / 'actions' / 'show'
+    script.write_text(
+        f'#!{sys.executable}\n'
+        'import os, subprocess, sys\n'
+        'seen = {"argv0": sys.argv[0], "cwd": os.getcwd(), "name": __name__,\n'
+        '        "path": os.environ["JUJU_DISPATCH_PATH"], "parent": os.getppid()}\n'
+        'subprocess.check_call(["action-set", *(f"{k}={v}" for k, v in seen.items())])\n'
+    )
+    script.chmod(0o755)
+    assert charmdir.python_script(script)
+    assert not charmdir.python_script(_legacy_charm(tmp_path) / 'actions' / 'go')  # sh
+    zygote = zygote_.Zygote(str(scratch.scratch_dir('actionspec-test-')))
+    seen = {}
+    try:
+        for way, forker in (('exec', None), ('fork', zygote)):
+            model = actionspec.Model(clock=actionspec.TickingClock())
+            runtime = charmdir.CharmDirectory(charm, zygote=forker)
+            assert runtime.zygote is forker  # no dispatch: the zygote is kept
+            charmdir.deploy_charm_dir(model, charm, runtime=runtime)
+            task = model.run('classic/0', action='show').tasks[0]
+            assert task.status is actionspec.TaskStatus.COMPLETED, task
+            seen[way] = {k: v for k, v in task.results.items() if k != 'parent'}
+            seen[way]['parent'] = int(task.results['parent'])
+    finally:
+        zygote.close()
+    assert seen['fork']['parent'] == zygote.proc.pid  # forked by the zygote ...
+    assert seen['exec']['parent'] == os.getpid()  # ... or started by this process
+    for found in seen.values():
+        found.pop('parent')
+        for key in ('argv0', 'cwd'):  # each model has its own units' directories
+            found[key] = found[key].rsplit('/unit-', 1)[1]
+    assert seen['fork'] == seen['exec']
+    assert seen['fork']['name'] == '__main__'
+    assert seen['fork']['path'] == 'actions/show'
+    assert (seen['fork']['argv0'], seen['fork']['cwd']) == (
+        'classic-0/charm/actions/show',
+        'classic-0/charm',
+    )
