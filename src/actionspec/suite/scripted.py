@@ -14,6 +14,7 @@ import copy
 import dataclasses
 import json
 import pathlib
+import subprocess
 import sys
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
@@ -80,6 +81,10 @@ def classify(error: BaseException) -> str | None:
             return 'invalid-key'
         if 'cannot write relation settings' in text or 'not leader' in text:
             return 'not-leader'
+        return 'model-error'
+    if isinstance(error, subprocess.CalledProcessError):
+        # A hook tool run by the charm itself (charmhelpers' check_call) refused: the
+        # charm learns its exit status only, so what was refused goes unsaid.
         return 'model-error'
     return None
 
