@@ -29,11 +29,11 @@ NOTES_FILE = 'actionspec-notes.jsonl'
 GENERATED = ('metadata.yaml', 'actions.yaml', STEPS_FILE)
 # ops names a notice's observer by the charm's handle path, which is its class name.
 SCRIPTED_CHARM_CLASS = 'ScriptedOpsCharm'
+# The steps per event, as data: what `actionspec-steps.json` holds.
+Steps = Mapping[str, list[dict[str, object]]]
 
 
-def generated_files(
-    parent: pathlib.Path, meta: charmmeta.CharmMeta, steps: Mapping[str, list[dict[str, object]]]
-) -> pathlib.Path:
+def generated_files(parent: pathlib.Path, meta: charmmeta.CharmMeta, steps: Steps) -> pathlib.Path:
     """A new charm directory under `parent` with the files the kit writes (`GENERATED`),
     for an implementation of the contract to join."""
     root = parent / meta.name
@@ -46,7 +46,7 @@ def generated_files(
 def scripted_charm_dir(
     parent: pathlib.Path,
     meta: charmmeta.CharmMeta,
-    steps: Mapping[str, list[dict[str, object]]],
+    steps: Steps,
     implementation: pathlib.Path | None = None,
 ) -> pathlib.Path:
     """A charm directory that performs `steps`: the scenario's metadata, actions and steps,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pathlib
 import shutil
-from collections.abc import Mapping
 
 from .. import charmmeta
 from ..juju import versions
@@ -30,10 +29,7 @@ class CharmTarget:
         self.name = name or f'charm:{implementation}'
 
     def _source(
-        self,
-        parent: pathlib.Path,
-        meta: charmmeta.CharmMeta,
-        steps: Mapping[str, list[dict[str, object]]],
+        self, parent: pathlib.Path, meta: charmmeta.CharmMeta, steps: contract.Steps
     ) -> pathlib.Path:
         """One application's charm directory, under `parent`."""
         return contract.scripted_charm_dir(parent, meta, steps, self.implementation)

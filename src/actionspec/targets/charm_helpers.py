@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pathlib
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from .. import charmmeta
 from ..juju import process
@@ -65,7 +65,7 @@ def inexpressible(case: scenario_.Scenario) -> str | None:
 
 
 def classic_charm_dir(
-    parent: pathlib.Path, meta: charmmeta.CharmMeta, steps: Mapping[str, list[dict[str, object]]]
+    parent: pathlib.Path, meta: charmmeta.CharmMeta, steps: contract.Steps
 ) -> pathlib.Path:
     """A classic charm directory: no `dispatch`; `hooks/<hook>` for each hook it handles and
     `actions/<action>` for each action it declares, each a link to the one script."""
@@ -113,10 +113,7 @@ class CharmHelpersTarget(charm_dir.CharmTarget):
         super().__init__(None, 'charmhelpers')
 
     def _source(
-        self,
-        parent: pathlib.Path,
-        meta: charmmeta.CharmMeta,
-        steps: Mapping[str, list[dict[str, object]]],
+        self, parent: pathlib.Path, meta: charmmeta.CharmMeta, steps: contract.Steps
     ) -> pathlib.Path:
         return classic_charm_dir(parent, meta, steps)
 
