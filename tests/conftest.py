@@ -5,14 +5,16 @@ Optional parts: a test that needs one says so with a marker (registered in pypro
 - `@pytest.mark.needs_ops`: the [ops] extra, ops and ops.testing (the real implementations
   the suite compares against: the targets ops, ops-scenario and ops-harness, ops charms,
   the zygote with ops preloaded, the bench's ops.testing figures);
+- `@pytest.mark.needs_charmhelpers`: the [charmhelpers] extra (the charmhelpers target);
 - `@pytest.mark.needs_chromium`: a headless Chromium on PATH (the site test in a browser),
 
 and where the part is absent the test is skipped, with the reason and how to install it.
 
 In CI (the environment variable CI set, as CI services set it: CI=true) a missing part is
 an error at the test's setup instead of a skip, so the run fails: there `make test`
-installs both (`.[dev]` brings ops, the Makefile installs chromium), and a broken install
-must not pass as a run with some tests skipped. CI empty, `0` or `false` counts as unset.
+installs them all (`.[dev]` brings ops and charmhelpers, the Makefile installs chromium),
+and a broken install must not pass as a run with some tests skipped. CI empty, `0` or
+`false` counts as unset.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ OPTIONAL_PARTS: dict[str, tuple[Callable[[], bool], str]] = {
     'needs_ops': (
         helpers.ops_installed,
         "ops is not installed: pip install 'actionspec[ops]'",
+    ),
+    'needs_charmhelpers': (
+        helpers.charmhelpers_installed,
+        "charmhelpers is not installed: pip install 'actionspec[charmhelpers]'",
     ),
     'needs_chromium': (
         lambda: helpers.chromium_path() is not None,

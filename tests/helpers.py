@@ -60,6 +60,11 @@ def make_model(
 # -- optional parts (conftest.py skips the tests marked as needing one that is absent) ----
 
 
+def charmhelpers_installed() -> bool:
+    """The [charmhelpers] extra."""
+    return importlib.util.find_spec('charmhelpers') is not None
+
+
 def ops_installed() -> bool:
     """The [ops] extra: ops, and ops.testing with its Scenario half (the `scenario` package
     of ops-scenario, without which ops.testing has no Context)."""

@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
+import re
 import subprocess
 import sys
 import textwrap
@@ -224,3 +226,61 @@ def test_a_forked_ops_dispatch_sees_the_charm_libs_as_python_would(tmp_path):
         zygote.close()
     assert task.status is actionspec.TaskStatus.COMPLETED, task
     assert task.results['answer'] == '42'
+
+
+def test_a_classic_python_action_forked_from_a_zygote_runs_as_if_executed(tmp_path):
+    """A charm with no dispatch whose action is a script for this very interpreter may be
+    forked from a zygote: it sees what it would see when the kernel ran it, and its
+    uncaught exception reads the same (no frame of the zygote's)."""
+    from actionspec.launch import scratch
+    from actionspec.launch import zygote as zygote_
+
+    charm = tmp_path / 'classic'
+    (charm / 'actions').mkdir(parents=True)
+    (charm / 'metadata.yaml').write_text('name: classic\n')
+    (charm / 'actions.yaml').write_text('show: {}\n')
+    script = charm / 'actions' / 'show'
+    script.write_text(
+        f'#!{sys.executable}\n'
+        'import os, subprocess, sys\n'
+        'seen = {"argv0": sys.argv[0], "cwd": os.getcwd(), "name": __name__,\n'
+        '        "path": os.environ["JUJU_DISPATCH_PATH"], "parent": os.getppid()}\n'
+        'subprocess.check_call(["action-set", *(f"{k}={v}" for k, v in seen.items())])\n'
+        'raise ValueError("boom")\n'
+    )
+    script.chmod(0o755)
+    assert charmdir.python_script(script)
+    assert not charmdir.python_script(_legacy_charm(tmp_path) / 'actions' / 'go')  # sh
+    zygote = zygote_.Zygote(str(scratch.scratch_dir('actionspec-test-')))
+    seen = {}
+    try:
+        for way, forker in (('exec', None), ('fork', zygote)):
+            model = actionspec.Model(clock=actionspec.TickingClock())
+            runtime = charmdir.CharmDirectory(charm, zygote=forker)
+            assert runtime.zygote is forker  # no dispatch: the zygote is kept
+            charmdir.deploy_charm_dir(model, charm, runtime=runtime)
+            task = model.run('classic/0', action='show').tasks[0]
+            assert task.status is actionspec.TaskStatus.FAILED, task
+            seen[way] = {k: v for k, v in task.results.items() if k != 'parent'}
+            seen[way]['parent'] = int(task.results['parent'])
+    finally:
+        zygote.close()
+    assert seen['fork']['parent'] == zygote.proc.pid  # forked by the zygote ...
+    assert seen['exec']['parent'] == os.getpid()  # ... or started by this process
+    for found in seen.values():
+        found.pop('parent')
+        for key in ('argv0', 'cwd', 'stderr'):  # each model has its own units' directories
+            found[key] = re.sub(r'/\S*/unit-', '.../unit-', found[key])
+    assert seen['fork'] == seen['exec']
+    assert seen['fork']['name'] == '__main__'
+    assert seen['fork']['path'] == 'actions/show'
+    assert (seen['fork']['argv0'], seen['fork']['cwd']) == (
+        '.../unit-classic-0/charm/actions/show',
+        '.../unit-classic-0/charm',
+    )
+    assert seen['fork']['stderr'] == (
+        'Traceback (most recent call last):\n'
+        '  File ".../unit-classic-0/charm/actions/show", line 6, in <module>\n'
+        '    raise ValueError("boom")\n'
+        'ValueError: boom\n'
+    )

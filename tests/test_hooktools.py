@@ -7,6 +7,7 @@ subprocess against the agent socket, served by a real hook context.
 from __future__ import annotations
 
 import os
+import pathlib
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -145,6 +146,36 @@ def test_relation_set_reads_a_file_from_stdin_and_relation_get_sees_it(
         0,
         '{"a":"1"}\n',
         '',
+    )
+
+
+def test_relation_set_reads_a_file_by_absolute_path_as_the_unit_agent_does(
+    agent: server.AgentServer, tmp_path: pathlib.Path
+) -> None:
+    """charmhelpers' relation_set writes its settings to a temporary file and passes its
+    path; Juju's agent, on the same machine, reads it (juju/cmd FileVar)."""
+    ctx = _context()
+    settings = tmp_path / 'settings.yaml'
+    settings.write_text('a: "1"\nb: two\n')
+    assert (
+        _call(agent, ctx, 'relation-set', '-r', 'replicas:0', '--file', str(settings), 'b=2')[0]
+        == 0
+    )
+    assert _call(agent, ctx, 'relation-get', '-r', 'replicas:0', '-', 'db/0', '--format=json') == (
+        0,
+        '{"a":"1","b":"2"}\n',  # an argument overrides the file
+        '',
+    )
+    missing = tmp_path / 'gone.yaml'
+    assert _call(agent, ctx, 'relation-set', '-r', 'replicas:0', '--file', str(missing)) == (
+        1,
+        '',
+        f'ERROR open {missing}: no such file or directory\n',
+    )
+    code, _, err = _call(agent, ctx, 'relation-set', '-r', 'replicas:0', '--file', 'x.yaml')
+    assert (code, err) == (
+        2,
+        'ERROR --file x.yaml: only an absolute path (or -) is supported here\n',
     )
 
 

@@ -197,6 +197,7 @@ def test_catalogue_has_every_scenario_with_its_anchor_and_file():
 
 
 @pytest.mark.needs_ops
+@pytest.mark.needs_charmhelpers
 def test_committed_matrix_is_current():
     committed = (ROOT / build.MATRIX).read_text().splitlines()
     # A fresh process, as `actionspec docs` runs it: Scenario numbers actions from a

@@ -73,6 +73,8 @@ def test_harness_skips_what_it_cannot_show(cases: list[scenario.Scenario]) -> No
 
 
 @pytest.mark.needs_ops
+@pytest.mark.needs_ops
+@pytest.mark.needs_charmhelpers
 def test_matrix_shows_every_target_and_links_failures(tmp_path: pathlib.Path) -> None:
     md, js = tmp_path / 'm.md', tmp_path / 'm.json'
     assert (
@@ -80,11 +82,12 @@ def test_matrix_shows_every_target_and_links_failures(tmp_path: pathlib.Path) ->
         == 0
     )
     data = json.loads(js.read_text())
-    assert data['targets'] == ['reference', 'ops', 'ops-scenario', 'ops-harness']
+    assert data['targets'] == ['reference', 'ops', 'ops-scenario', 'ops-harness', 'charmhelpers']
     text = md.read_text()
     anchor = 'ops-scenario-results-deep-merge-across-calls'
     assert f'| `results/deep-merge-across-calls` | pass | pass | [known](#{anchor})' in text
     assert f'### ops-scenario: `results/deep-merge-across-calls` {{#{anchor}}}' in text
+    assert '| [known](#charmhelpers-results-deep-merge-across-calls) |\n' in text
 
 
 # -- real charms without a cloud ---------------------------------------------------------
@@ -164,6 +167,7 @@ def test_without_ops_the_reference_still_runs_and_says_how_to_enable_the_rest() 
 
     script = (
         'import sys; sys.modules["ops"] = None\n'  # as if ops were not installed
+        'sys.modules["charmhelpers"] = None\n'  # nor charmhelpers
         'from actionspec import cli\n'
         'print("all:", cli.main(["run", "--target", "all", "--select", "logs/*"]))\n'
         'print("scenario:", cli.main(["run", "--target", "ops-scenario"]))\n'

@@ -103,6 +103,18 @@ class CharmMeta:
             *COLLECT_STATUS_EVENTS,
         )
 
+    def hooks(self) -> dict[str, str]:
+        """Every hook Juju may run for the charm, by its file name in a classic charm's
+        `hooks/`, with the event it is: `db-relation-changed` -> `db_relation_changed`."""
+        return {
+            **{event.replace('_', '-'): event for event in STANDARD_EVENTS},
+            **{
+                f'{endpoint}-relation-{suffix}': relation_event(endpoint, suffix)
+                for endpoint in self.endpoints
+                for suffix in RELATION_EVENTS
+            },
+        }
+
     @classmethod
     def read(cls, directory: pathlib.Path) -> CharmMeta:
         """Read a charm directory: metadata.yaml (or charmcraft.yaml) and actions.yaml

@@ -212,8 +212,14 @@ def _start_worker(payload: bytes, owner: int) -> None:
     the parent is killed outright."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker['work'], _worker['juju_version'], _worker['lists'] = pickle.loads(payload)
-    multiprocessing.util.Finalize(None, atexit._run_exitfuncs, exitpriority=0)
+    end_as_an_interpreter()
     threading.Thread(target=_leave_with, args=(owner,), daemon=True).start()
+
+
+def end_as_an_interpreter() -> None:
+    """In a pool worker: run the exit handlers when it ends, as an interpreter does
+    (multiprocessing ends a worker with os._exit), so its scratch space and zygotes go."""
+    multiprocessing.util.Finalize(None, atexit._run_exitfuncs, exitpriority=0)
 
 
 def _leave_with(owner: int) -> None:

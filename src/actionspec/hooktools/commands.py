@@ -218,9 +218,7 @@ def relation_set(ctx: context.HookTools, argv: Sequence[str], stdin: str | None)
     rid = _relation_id(opts.get('relation'), ctx)
     data: dict[str, str] = {}
     if 'file' in opts:
-        if opts['file'] != '-':
-            raise UsageError('only --file - (standard input) is supported here')
-        loaded = yaml.safe_load(stdin or '') or {}
+        loaded = yaml.safe_load(_settings_file(opts['file'], stdin)) or {}
         if not isinstance(loaded, dict):
             raise context.HookToolError('relation-set', 'expected YAML map of settings')
         data.update({str(k): '' if v is None else str(v) for k, v in loaded.items()})
@@ -233,6 +231,24 @@ def relation_set(ctx: context.HookTools, argv: Sequence[str], stdin: str | None)
         data[key.strip()] = value.strip()
     ctx.relation_set(rid, data, app=bool(opts.get('app')))
     return ''
+
+
+def _settings_file(path: str, stdin: str | None) -> str:
+    """What `--file` names: standard input for `-`, else a file the unit agent reads
+    itself, as Juju's does (juju/cmd FileVar, on the same machine as the charm). The
+    charm's working directory does not reach the server, so a relative path is refused."""
+    if path == '-':
+        return stdin or ''
+    if not pathlib.PurePath(path).is_absolute():
+        raise UsageError(f'--file {path}: only an absolute path (or -) is supported here')
+    try:
+        return pathlib.Path(path).read_text(encoding='utf-8')
+    except OSError as e:  # Go's words: `open /x: no such file or directory`
+        said = e.strerror or str(e)
+        said = said[:1].lower() + said[1:]
+        raise context.HookToolError('relation-set', f'open {path}: {said}') from None
+    except UnicodeDecodeError as e:
+        raise context.HookToolError('relation-set', f'{path}: {e}') from None
 
 
 def config_get(ctx: context.HookTools, argv: Sequence[str], stdin: str | None) -> str:

@@ -48,9 +48,10 @@ class CharmDirectory:
         time_limit: float | None = None,
     ) -> None:
         """`zygote`: a pre-warmed process that forks each dispatch of a charm that runs on
-        this interpreter's ops (see `ops_dispatch`); any other charm runs its own
-        `dispatch` from scratch, zygote or not. `workdir`: where the units' directories
-        go (default: scratch space, removed with this object)."""
+        this interpreter's ops (see `ops_dispatch`), and each hook or action of a charm
+        with no `dispatch` whose file is a script for this interpreter (`python_script`);
+        any other charm runs its own files from scratch, zygote or not. `workdir`: where
+        the units' directories go (default: scratch space, removed with this object)."""
         if not source.is_dir():
             raise ValueError(f'{source}: not a charm directory')
         self.source = source
@@ -59,8 +60,10 @@ class CharmDirectory:
         self.agent = agent or shared_agent()
         # What the charm's dispatch puts on PYTHONPATH, for a dispatch the zygote forks.
         python_path = ops_dispatch(source)
+        self.ops_dispatch = python_path is not None
         self.python_path = python_path or ()
-        self.zygote = zygote if python_path is not None else None
+        classic = not (source / 'dispatch').exists()
+        self.zygote = zygote if self.ops_dispatch or classic else None
         # The handle path ops gives the charm's observers (its class name), for the
         # deferred events seeded into its state.
         self.observer = observer
@@ -140,20 +143,23 @@ class CharmDirectory:
         self, unit_dir: pathlib.Path, env: dict[str, str], abort: threading.Event
     ) -> process.ProcessResult:
         """Start the dispatch process and wait for it."""
-        if self.zygote is None:
-            entry = entry_point(unit_dir, env[environment.DISPATCH_PATH])
-            if entry is None:
-                return process.ProcessResult(0, missing=True)
-            return processes.run([str(entry)], env, unit_dir, abort, self.time_limit)
-        return self.zygote.run(
-            str(unit_dir / 'src' / 'charm.py'),
-            str(unit_dir / 'dispatch'),
-            env,
-            str(unit_dir),
-            processes.limit(self.time_limit),
-            abort,
-            self.python_path,
-        )
+        limit = processes.limit(self.time_limit)
+        if self.zygote is not None and self.ops_dispatch:
+            return self.zygote.run(
+                str(unit_dir / 'src' / 'charm.py'),
+                str(unit_dir / 'dispatch'),
+                env,
+                str(unit_dir),
+                limit,
+                abort,
+                self.python_path,
+            )
+        entry = entry_point(unit_dir, env[environment.DISPATCH_PATH])
+        if entry is None:
+            return process.ProcessResult(0, missing=True)
+        if self.zygote is not None and python_script(entry):
+            return self.zygote.run(str(entry), str(entry), env, str(unit_dir), limit, abort)
+        return processes.run([str(entry)], env, unit_dir, abort, self.time_limit)
 
     def seed_deferred(
         self, unit: str, event: str, snapshot: Mapping[str, str] | None = None
@@ -205,6 +211,17 @@ def entry_point(charm_dir: pathlib.Path, dispatch_path: str) -> pathlib.Path | N
         if candidate.exists():
             return candidate
     return None
+
+
+def python_script(path: pathlib.Path) -> bool:
+    """Whether `path` starts `#!<this interpreter>`: run by the kernel, it would be this
+    interpreter running it as a script, which a zygote of this interpreter does too."""
+    try:
+        with path.open('rb') as f:
+            first = f.readline()
+    except OSError:
+        return False
+    return first.rstrip(b'\n') == b'#!' + os.fsencode(sys.executable)
 
 
 # The `dispatch` scripts charmcraft writes (canonical/charmcraft charmcraft/const.py
@@ -416,13 +433,25 @@ def deploy_charm_dir(
 
 
 _agents: list[server.AgentServer] = []
-_agents_lock = threading.Lock()
+_shared_lock = threading.Lock()
+_zygotes: dict[tuple[str, ...], zygote_.Zygote] = {}
 
 
 def shared_agent() -> server.AgentServer:
     """The process's agent server, started on first use and closed at exit."""
-    with _agents_lock:
+    with _shared_lock:
         if not _agents:
             _agents.append(server.AgentServer(scratch.scratch_dir('actionspec-agent-')))
             atexit.register(_agents[0].close)
         return _agents[0]
+
+
+def shared_zygote(preload: tuple[str, ...]) -> zygote_.Zygote:
+    """The process's zygote with these modules imported (what the charms it forks
+    import), started on first use and closed at exit."""
+    with _shared_lock:
+        if preload not in _zygotes:
+            workdir = str(scratch.scratch_dir('actionspec-zygote-'))
+            _zygotes[preload] = zygote_.Zygote(workdir, preload=preload)
+            atexit.register(_zygotes[preload].close)
+        return _zygotes[preload]

@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 import traceback
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -49,10 +50,18 @@ _LOOK_SECONDS = 0.005
 
 
 def become_dispatch_process(
-    main: Callable[[], object], *, cwd: str, env: dict[str, str], argv0: str, fds: list[int]
+    main: Callable[[], object],
+    *,
+    cwd: str,
+    env: dict[str, str],
+    argv0: str,
+    fds: list[int],
+    script: str = '',
 ) -> int:
     """In a freshly forked child: take the dispatch's session, stdio, directory and
-    environment, run `main` as an interpreter runs a script, and return the exit status."""
+    environment, run `main` as an interpreter runs a script, and return the exit status.
+    With `script` (the file `main` runs), an uncaught exception's traceback starts at that
+    file's frame, as a new interpreter prints it, without the frames that got here."""
     os.setsid()
     stdin_fd = os.open(os.devnull, os.O_RDONLY)
     for target, fd in ((0, stdin_fd), (1, fds[0]), (2, fds[1])):
@@ -85,8 +94,10 @@ def become_dispatch_process(
         else:
             print(e.code, file=sys.stderr)
             code = 1
-    except BaseException:
-        sys.excepthook(*sys.exc_info())
+    except BaseException as e:
+        # Python's own hook prints the exception's traceback, whatever it is handed.
+        e = e.with_traceback(_from_script(e.__traceback__, script))
+        sys.excepthook(type(e), e, e.__traceback__)
         code = 1
     try:
         atexit._run_exitfuncs()
@@ -99,6 +110,14 @@ def become_dispatch_process(
     return code
 
 
+def _from_script(tb: types.TracebackType | None, script: str) -> types.TracebackType | None:
+    """The traceback from the first frame in `script` on (all of it if there is none)."""
+    found = tb
+    while script and found is not None and found.tb_frame.f_code.co_filename != script:
+        found = found.tb_next
+    return found or tb
+
+
 def _child(request: dict[str, Any], fds: list[int]) -> int:
     # As `python3 SCRIPT` with PYTHONPATH set: the script's directory first, then the
     # PYTHONPATH entries (relative ones from the working directory).
@@ -109,6 +128,7 @@ def _child(request: dict[str, Any], fds: list[int]) -> int:
         env=request['env'],
         argv0=request['argv0'],
         fds=fds,
+        script=request['script'],
     )
 
 

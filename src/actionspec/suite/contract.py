@@ -9,6 +9,7 @@ unit, the refusals it met and the values it recorded (docs/writing-a-target.md).
 
 from __future__ import annotations
 
+import atexit
 import json
 import pathlib
 import sys
@@ -20,6 +21,7 @@ from ..hooktools import server
 from ..juju import context, process
 from ..launch import charmdir
 from ..launch import zygote as zygote_
+from . import scenario, scripted
 
 STEPS_FILE = 'actionspec-steps.json'
 NOTES_FILE = 'actionspec-notes.jsonl'
@@ -31,12 +33,24 @@ SEED_DEFERRED = 'ACTIONSPEC_SEED_DEFERRED'
 GENERATED = ('metadata.yaml', 'actions.yaml', STEPS_FILE)
 # ops names a notice's observer by the charm's handle path, which is its class name.
 SCRIPTED_CHARM_CLASS = 'ScriptedOpsCharm'
+# The steps per event, as data: what `actionspec-steps.json` holds.
+Steps = Mapping[str, list[dict[str, object]]]
+
+
+def generated_files(parent: pathlib.Path, meta: charmmeta.CharmMeta, steps: Steps) -> pathlib.Path:
+    """A new charm directory under `parent` with the files the kit writes (`GENERATED`),
+    for an implementation of the contract to join."""
+    root = parent / meta.name
+    root.mkdir(parents=True)
+    meta.write(root)
+    (root / STEPS_FILE).write_text(json.dumps(steps), encoding='utf-8')
+    return root
 
 
 def scripted_charm_dir(
     parent: pathlib.Path,
     meta: charmmeta.CharmMeta,
-    steps: Mapping[str, list[dict[str, object]]],
+    steps: Steps,
     implementation: pathlib.Path | None = None,
     *,
     portable: bool = False,
@@ -46,10 +60,7 @@ def scripted_charm_dir(
     the kit's own scripted ops charm, run by this interpreter. A `portable` one runs on
     the unit's `python3` through the `dispatch` charmcraft adds when packing; ops and the
     kit's charm side must then be put in its `venv/` (`targets.juju_cli`)."""
-    root = parent / meta.name
-    root.mkdir(parents=True)
-    meta.write(root)
-    (root / STEPS_FILE).write_text(json.dumps(steps), encoding='utf-8')
+    root = generated_files(parent, meta, steps)
     if implementation is not None:
         for entry in implementation.iterdir():
             if entry.name not in (*GENERATED, charmdir.STATE_FILE):
@@ -71,6 +82,23 @@ def scripted_charm_dir(
         )
         dispatch.chmod(0o755)
     return root
+
+
+def read_behaviour(charm_dir: pathlib.Path) -> dict[str, tuple[scenario.Step, ...]]:
+    """The steps per event, as a scripted charm finds them in its charm directory."""
+    steps = json.loads((charm_dir / STEPS_FILE).read_text(encoding='utf-8'))
+    return {
+        event: tuple(scenario.Step.from_data(step) for step in event_steps)
+        for event, event_steps in steps.items()
+    }
+
+
+def keep_notes(recorder: scripted.Recorder, charm_dir: pathlib.Path) -> None:
+    """Have `recorder` append its notes to the charm directory's notes file at each
+    checkpoint and when the process ends, however it ends."""
+    path = charm_dir / NOTES_FILE
+    recorder.save = lambda notes: scripted.append_notes(notes, path)
+    atexit.register(scripted.append_notes, recorder, path)
 
 
 class ScriptedCharmDirectory(charmdir.CharmDirectory):

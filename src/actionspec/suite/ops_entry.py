@@ -13,44 +13,22 @@ target that reaches units only through Juju puts events in a store "deferred ear
 
 from __future__ import annotations
 
-import atexit
-import json
 import os
 import pathlib
-import time
 
 import ops
 
 from .. import environment
-from . import contract, ops_scripted, scenario
-
-
-def _save(recorder: ops_scripted.Recorder, path: pathlib.Path) -> None:
-    note: dict[str, object] = {
-        'trace': recorder.trace,
-        'refusals': recorder.refusals,
-        'recorded': recorder.recorded,
-        'time': time.time(),
-    }
-    if recorder.deferred:
-        note['deferred'] = recorder.deferred
-    with path.open('a', encoding='utf-8') as f:
-        f.write(json.dumps(note) + '\n')
+from . import contract, ops_scripted
 
 
 def main() -> None:
     charm_dir = pathlib.Path(os.environ.get(environment.CHARM_DIR, '.'))
-    steps = json.loads((charm_dir / contract.STEPS_FILE).read_text(encoding='utf-8'))
-    behaviour = {
-        event: tuple(scenario.Step.from_data(step) for step in event_steps)
-        for event, event_steps in steps.items()
-    }
+    behaviour = contract.read_behaviour(charm_dir)
     seeds = [event for event in os.environ.get(contract.SEED_DEFERRED, '').split(',') if event]
     for event in seeds:
         behaviour.setdefault(event, ())
     recorder = ops_scripted.Recorder()
     recorder.seeding.update(seeds)
-    notes_path = charm_dir / contract.NOTES_FILE
-    recorder.save = lambda notes: _save(notes, notes_path)
-    atexit.register(_save, recorder, notes_path)
+    contract.keep_notes(recorder, charm_dir)
     ops.main(ops_scripted.charm_type(behaviour, recorder))

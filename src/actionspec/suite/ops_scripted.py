@@ -15,25 +15,14 @@ import ops
 from . import scenario, scripted
 
 
-class Recorder(scripted.Notes):
-    """Notes plus the trace an ops charm keeps of its own handlers, per unit."""
+class Recorder(scripted.Recorder):
+    """The notes of an ops charm, which a harness can also give events to defer."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.trace: dict[str, list[str]] = {}
         # Events to defer without running their steps: how a harness with no way to
         # seed its event store is given events "deferred earlier".
         self.seeding: set[str] = set()
-        # Writes the notes out of a dispatch process (set by `ops_entry`).
-        self.save: Callable[[Recorder], None] | None = None
-        # Per unit, the events in ops' deferred-event store as the dispatch committed it
-        # (noted only in a dispatch process, where nothing else can read the store).
-        self.deferred: dict[str, list[str]] = {}
-
-    def checkpoint(self) -> None:
-        if self.save is not None:
-            self.save(self)
-            self.trace, self.refusals, self.recorded = {}, {}, {}
 
 
 def charm_type(

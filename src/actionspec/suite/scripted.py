@@ -12,7 +12,11 @@ from __future__ import annotations
 import builtins
 import copy
 import dataclasses
+import json
+import pathlib
+import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
@@ -39,6 +43,42 @@ class Notes:
         kept in this process need nothing."""
 
 
+class Recorder(Notes):
+    """Notes plus the trace a charm keeps of its own handlers, per unit, for a charm in a
+    dispatch process: the scripted-charm contract's notes (`suite.contract`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trace: dict[str, list[str]] = {}
+        # Writes the notes out of a dispatch process (set by the charm's entry point).
+        self.save: Callable[[Recorder], None] | None = None
+        # Per unit, the events in the framework's deferred-event store as the dispatch
+        # committed it, where the charm can tell (nothing else can read the store of a
+        # unit reached only through Juju).
+        self.deferred: dict[str, list[str]] = {}
+
+    def checkpoint(self) -> None:
+        if self.save is not None:
+            self.save(self)
+            self.trace, self.refusals, self.recorded = {}, {}, {}
+
+
+def append_notes(recorder: Recorder, path: pathlib.Path) -> None:
+    """Append what `recorder` noted as one JSON line of the notes file, with when (the
+    unit's clock: what came before a run began is told apart by it) and, once known, the
+    deferred-event store."""
+    note: dict[str, object] = {
+        'trace': recorder.trace,
+        'refusals': recorder.refusals,
+        'recorded': recorder.recorded,
+        'time': time.time(),
+    }
+    if recorder.deferred:
+        note['deferred'] = recorder.deferred
+    with path.open('a', encoding='utf-8') as f:
+        f.write(json.dumps(note) + '\n')
+
+
 def classify(error: BaseException) -> str | None:
     """The neutral refusal kind of an error a step met, or None if it is not a refusal."""
     text = str(error)
@@ -55,6 +95,10 @@ def classify(error: BaseException) -> str | None:
             return 'invalid-key'
         if 'cannot write relation settings' in text or 'not leader' in text:
             return 'not-leader'
+        return 'model-error'
+    if isinstance(error, subprocess.CalledProcessError):
+        # A hook tool run by the charm itself (charmhelpers' check_call) refused: the
+        # charm learns its exit status only, so what was refused goes unsaid.
         return 'model-error'
     return None
 

@@ -14,9 +14,9 @@ class TargetUnavailableError(RuntimeError):
     """The target cannot run here; the message says how to enable it."""
 
 
-def _needs_ops(module: str, name: str) -> Callable[[], target.Target]:
+def _needs_extra(module: str, name: str) -> Callable[[], target.Target]:
     def make() -> target.Target:
-        # The module raises TargetUnavailableError without actionspec[ops].
+        # The module raises TargetUnavailableError without its extra (actionspec[ops], ...).
         found = importlib.import_module(f'{__name__}.{module}')
         chosen: target.Target = getattr(found, name)()
         return chosen
@@ -35,9 +35,10 @@ def _juju() -> target.Target:
 # implementation cannot run here.
 FACTORIES: dict[str, Callable[[], target.Target]] = {
     'reference': reference.ReferenceTarget,
-    'ops': _needs_ops('ops_runtime', 'OpsTarget'),
-    'ops-scenario': _needs_ops('ops_testing', 'ScenarioTarget'),
-    'ops-harness': _needs_ops('ops_testing', 'HarnessTarget'),
+    'ops': _needs_extra('ops_runtime', 'OpsTarget'),
+    'ops-scenario': _needs_extra('ops_testing', 'ScenarioTarget'),
+    'ops-harness': _needs_extra('ops_testing', 'HarnessTarget'),
+    'charmhelpers': _needs_extra('charm_helpers', 'CharmHelpersTarget'),
     'juju': _juju,
 }
 # Targets that `all` leaves out: they act on a controller outside the kit, so they run

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pathlib
 import shutil
 
+from .. import charmmeta
 from ..juju import versions
 from ..launch import scratch
 from ..suite import contract, scripted, target
@@ -27,6 +28,12 @@ class CharmTarget:
         self.implementation = implementation
         self.name = name or f'charm:{implementation}'
 
+    def _source(
+        self, parent: pathlib.Path, meta: charmmeta.CharmMeta, steps: contract.Steps
+    ) -> pathlib.Path:
+        """One application's charm directory, under `parent`."""
+        return contract.scripted_charm_dir(parent, meta, steps, self.implementation)
+
     def _charm(self, source: pathlib.Path) -> contract.ScriptedCharmDirectory:
         return contract.ScriptedCharmDirectory(source)
 
@@ -39,8 +46,7 @@ class CharmTarget:
                 event: [step.as_data() for step in event_steps]
                 for event, event_steps in case.behaviour.get(app.name, {}).items()
             }
-            source = contract.scripted_charm_dir(sources, app.meta(), steps, self.implementation)
-            charm = self._charm(source)
+            charm = self._charm(self._source(sources, app.meta(), steps))
             charms.append(charm)
             return charm
 

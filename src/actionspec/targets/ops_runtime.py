@@ -4,7 +4,6 @@ runs charms, each dispatch forked from a pre-warmed process.
 
 from __future__ import annotations
 
-import atexit
 import pathlib
 
 from ..launch import charmdir
@@ -20,17 +19,10 @@ except ImportError as e:  # pragma: no cover - exercised without the [ops] extra
     ) from None
 
 
-_zygotes: list[zygote_.Zygote] = []
-
-
 def shared_zygote() -> zygote_.Zygote:
-    """The process's zygote for scripted ops charms, started on first use, with ops and
-    the scripted charm's entry imported."""
-    if not _zygotes:
-        workdir = str(charmdir.shared_agent().workdir)
-        _zygotes.append(zygote_.Zygote(workdir, preload=('ops', 'actionspec.suite.ops_entry')))
-        atexit.register(_zygotes[0].close)
-    return _zygotes[0]
+    """The process's zygote for scripted ops charms, with ops and the scripted charm's
+    entry imported."""
+    return charmdir.shared_zygote(('ops', 'actionspec.suite.ops_entry'))
 
 
 class OpsTarget(charm_dir.CharmTarget):
