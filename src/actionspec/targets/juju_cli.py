@@ -52,7 +52,7 @@ JUJU_RELATION_KEYS = frozenset({'egress-subnets', 'ingress-address', 'private-ad
 # `wait` asks the same). The box passes such changes on within milliseconds.
 QUIET_LOOKS = 3
 LOOK_INTERVAL = 1.0
-BOX_LOOK_INTERVAL = 0.1
+BOX_LOOK_INTERVAL = 0.2
 BOX_CLOUD = 'box'
 # How long a model may take to deploy, or to go quiet, before the scenario errors.
 QUIET_TIMEOUT = 900.0
