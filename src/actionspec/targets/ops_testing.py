@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import io
 import warnings
 from collections.abc import Iterator, Mapping
@@ -169,6 +170,7 @@ class ScenarioTarget(_HarnessTarget):
         app, numbers = _units(case)
         _check_observable(case, app.name, numbers)
         recorder, charm, seen = self._start(case, app)
+        _first_action_id()
         statuses = []
         for number in numbers:
             unit = f'{app.name}/{number}'
@@ -235,6 +237,16 @@ class ScenarioTarget(_HarnessTarget):
             remote_app_name=end.remote_app,
             remote_units_data={n: {} for n in end.remote_units},
         )
+
+
+def _first_action_id() -> None:
+    """Number actions from 1 again, as in a fresh test process. Scenario numbers them
+    with a counter of the process (`scenario.state._next_action_id_counter`, in 6.x to
+    8.x), so an action's id would otherwise depend on which scenarios this process ran
+    before it."""
+    state = importlib.import_module('scenario.state')
+    if hasattr(state, '_next_action_id_counter'):
+        state._next_action_id_counter = 1
 
 
 class HarnessTarget(_HarnessTarget):
