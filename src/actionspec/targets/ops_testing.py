@@ -244,7 +244,7 @@ def _first_action_id() -> None:
     with a counter of the process (`scenario.state._next_action_id_counter`, in 6.x to
     8.x), so an action's id would otherwise depend on which scenarios this process ran
     before it."""
-    state = importlib.import_module('scenario.state')
+    state: Any = importlib.import_module('scenario.state')
     if hasattr(state, '_next_action_id_counter'):
         state._next_action_id_counter = 1
 
