@@ -9,14 +9,26 @@ JSON line to `actionspec-notes.jsonl`, however the process ends.
 from __future__ import annotations
 
 import atexit
+import importlib
 import json
 import os
 import pathlib
+from typing import Any
 
 import ops
 
 from .. import environment
 from . import contract, ops_scripted, scenario
+
+
+def _ops_main() -> Any:
+    """ops' `main`: `ops.main` from ops 2.2 on; in ops 2.0 and 2.1 the function
+    `main` of the module `ops.main`, which the package does not import itself
+    (canonical/operator ops/__init__.py at 2.2.0 made the module callable)."""
+    found = getattr(ops, 'main', None)
+    if callable(found):
+        return found
+    return importlib.import_module('ops.main').main
 
 
 def _save(recorder: ops_scripted.Recorder, path: pathlib.Path) -> None:
@@ -36,4 +48,4 @@ def main() -> None:
     notes_path = charm_dir / contract.NOTES_FILE
     recorder.save = lambda notes: _save(notes, notes_path)
     atexit.register(_save, recorder, notes_path)
-    ops.main(ops_scripted.charm_type(behaviour, recorder))
+    _ops_main()(ops_scripted.charm_type(behaviour, recorder))
