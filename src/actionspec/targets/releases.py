@@ -50,6 +50,7 @@ class Family:
     minimum: tuple[int, ...]
     """The oldest release the kit can run."""
     why_minimum: str
+    """Why no older one: a clause that follows `as`."""
 
 
 FAMILIES = {
@@ -60,7 +61,7 @@ FAMILIES = {
             'ops',
             'ops',
             (2, 0),
-            'the scripted ops charm needs the ops 2 API (ops.CharmBase and ops.main)',
+            'the kit is made and tried for ops 2.0 and later only',
         ),
         Family(
             'ops-harness',
@@ -74,7 +75,7 @@ FAMILIES = {
             'ops-scenario',
             'ops-scenario',
             (6,),
-            "the kit speaks Scenario's API from 6.0 on (Context.run_action and after)",
+            "the kit speaks Scenario's API from 6.0 on (Context.run_action, then Context.run)",
         ),
     )
 }
@@ -101,6 +102,26 @@ def _below(line: str, minimum: tuple[int, ...]) -> bool:
     """Whether every release of the line `line` (`2.8` is 2.8.x) is older than `minimum`."""
     numbers = _numbers(line)
     return numbers < minimum[: len(numbers)]
+
+
+# The release lines of ops a history runs by default: each minor line from 2.0, all of
+# which install and run on Python 3.11.
+_OPS_LINES = (*(f'2.{minor}' for minor in range(24)), *(f'3.{minor}' for minor in range(10)))
+DEFAULT_HISTORY = (
+    # The real runtime and Harness, release by release (a pair shares an environment,
+    # and so a worker, when they run one after the other).
+    *(
+        name
+        for line in _OPS_LINES
+        for name in (f'ops@{line}', f'ops-harness@{line}')
+        if not name.startswith('ops-harness') or not _below(line, FAMILIES['ops-harness'].minimum)
+    ),
+    # Scenario 6, and the minor lines of 7 and 8 that each pin the ops they were made
+    # with (7.0 to 7.2 accept any later ops 2, with which they do not import).
+    'ops-scenario@6',
+    *(f'ops-scenario@7.{minor}' for minor in range(19, 24)),
+    *(f'ops-scenario@8.{minor}' for minor in range(10)),
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -195,6 +216,13 @@ class ReleaseTarget:
     def version(self) -> str:
         """The release installed: `2.23.6` for `ops@2.23`."""
         return self.env.installed[venvs.normalize(self.family.package)]
+
+    @property
+    def companions(self) -> dict[str, str]:
+        """The releases of the other implementations' packages in its environment: the
+        ops a Scenario release runs with."""
+        packages = {f.package for f in FAMILIES.values()} - {self.family.package}
+        return {p: self.env.installed[p] for p in sorted(packages) if p in self.env.installed}
 
     def observe(self, case: scenario_.Scenario, juju_version: str) -> target.Observation:
         return _worker(self.env).observe(self.family.target, case, juju_version)
