@@ -199,8 +199,7 @@ def test_catalogue_has_every_scenario_with_its_anchor_and_file():
 @pytest.mark.needs_ops
 def test_committed_matrix_is_current():
     committed = (ROOT / build.MATRIX).read_text().splitlines()
-    # A fresh process, as `actionspec docs` runs it: Scenario numbers actions from a
-    # counter that lives as long as the process, and its ids appear in the diffs.
+    # A fresh process, as `actionspec docs` runs it.
     fresh = subprocess.run(
         [
             sys.executable,
