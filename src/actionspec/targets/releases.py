@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
+import contextlib
 import dataclasses
 import json
 import os
@@ -301,7 +302,9 @@ class _Worker:
         if os.getpid() != self.owner:  # a forked child holds a copy, not the worker
             return
         if self.proc.stdin is not None:
-            self.proc.stdin.close()  # the worker ends at the end of its input
+            # The worker ends at the end of its input (one that died cannot take the rest).
+            with contextlib.suppress(BrokenPipeError):
+                self.proc.stdin.close()
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
