@@ -248,6 +248,7 @@ def test_strict_build_has_every_page(site):
         'reference/index.html',
         'errata/index.html',
         'matrix/index.html',
+        'history/index.html',
         'cli/index.html',
         'api/index.html',
         'catalogue/index.html',
@@ -341,6 +342,17 @@ def test_site_renders_offline_in_chromium(site, tmp_path):
         assert cells[1:] == MATRIX['targets']
         page.screenshot(tmp_path / 'matrix.png')
         assert _png_size(tmp_path / 'matrix.png')[1] > 1600
+        # The release history: a row per release, a link upstream for every change.
+        history = json.loads((ROOT / 'docs/assets/release-history.json').read_text())
+        page.goto(f'{base}/history/', until='document.querySelector("article table")')
+        rows = page.evaluate('document.querySelectorAll("article details tbody tr").length')
+        assert rows == sum(len(i['releases']) for i in history['implementations']) >= 8
+        upstream = page.evaluate(
+            '[...document.querySelectorAll("article p")].filter(p =>'
+            ' p.innerText.startsWith("Why:") && p.querySelector("a[href^=\'https://\']"))'
+            '.length'
+        )
+        assert upstream == 8
         # The box's guide: its tables all there, nothing wider than the page.
         page.goto(f'{base}/box/', until='document.querySelector("article table")')
         assert page.evaluate('document.querySelectorAll("article table").length') == 3
