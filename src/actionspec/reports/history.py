@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .. import yamldata
 from ..suite import runner
+from ..targets import releases as releases_
 from . import markdown as markdown_
 
 Outcome = runner.Outcome
@@ -65,11 +65,6 @@ class Tested:
     """Other implementations' releases it ran with: Scenario's ops."""
 
 
-def version_key(version: str) -> tuple[int, ...]:
-    found = re.match(r'\d+(?:\.\d+)*', version)
-    return tuple(int(part) for part in found[0].split('.')) if found else ()
-
-
 def as_data(
     results: Sequence[runner.Result],
     tested: Sequence[Tested],
@@ -82,8 +77,8 @@ def as_data(
     implementations: dict[str, list[Tested]] = {}
     for release in tested:
         implementations.setdefault(release.implementation, []).append(release)
-    for releases in implementations.values():
-        releases.sort(key=lambda r: version_key(r.version))
+    for listed in implementations.values():
+        listed.sort(key=lambda r: releases_.numbers(r.version))
     cells: dict[str, dict[str, runner.Result]] = {}
     for result in results:
         cells.setdefault(result.id, {})[result.target] = result

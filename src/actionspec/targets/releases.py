@@ -93,7 +93,7 @@ def is_release(name: str) -> bool:
     return bool(at) and family in FAMILIES
 
 
-def _numbers(version: str) -> tuple[int, ...]:
+def numbers(version: str) -> tuple[int, ...]:
     """The release numbers of a version (`2.23.0.post1` is 2, 23, 0)."""
     found = re.match(r'\d+(?:\.\d+)*', version)
     return tuple(int(part) for part in found[0].split('.')[:3]) if found else ()
@@ -101,8 +101,8 @@ def _numbers(version: str) -> tuple[int, ...]:
 
 def _below(line: str, minimum: tuple[int, ...]) -> bool:
     """Whether every release of the line `line` (`2.8` is 2.8.x) is older than `minimum`."""
-    numbers = _numbers(line)
-    return numbers < minimum[: len(numbers)]
+    given = numbers(line)
+    return given < minimum[: len(given)]
 
 
 # The release lines of ops a history runs by default: each minor line from 2.0, all of
@@ -170,7 +170,7 @@ def environment(release: Release, root: pathlib.Path | None = None) -> venvs.Env
             f'PyPI has no release of {release.family.package} matching {release.line}'
         ) from None
     installed = env.installed.get(venvs.normalize(release.family.package), '0')
-    if _numbers(installed) < release.family.minimum:
+    if numbers(installed) < release.family.minimum:
         raise BadReleaseError(
             f'{release.family.package} {installed} cannot run: {release.family.why_minimum}'
         )
