@@ -387,7 +387,7 @@ def _history(args: argparse.Namespace) -> int:
         for t in chosen
         if isinstance(t, releases.ReleaseTarget)
     ]
-    oldest = {name: family.why_minimum for name, family in releases.FAMILIES.items()}
+    oldest = {name: family.too_old for name, family in releases.FAMILIES.items()}
     data = history.as_data(results, tested, suite.juju_version, oldest)
     if args.json:
         files.write_atomically(pathlib.Path(args.json), json.dumps(data, indent=1) + '\n')

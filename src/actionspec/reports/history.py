@@ -72,7 +72,7 @@ def as_data(
     oldest: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The history file: per implementation its releases, oldest first (and, from
-    `oldest`, why none older can run); per scenario, per implementation, what each of
+    `oldest`, which releases cannot run and why); per scenario, per implementation, what each of
     those releases did with it, and why the newest did not pass where its target said."""
     implementations: dict[str, list[Tested]] = {}
     for release in tested:
@@ -310,11 +310,7 @@ def markdown(
     for implementation in implementations:
         name, releases = implementation['name'], implementation['releases']
         if 'oldest' in implementation:
-            lines += [
-                f'{markdown_.cell(name)} from {releases[0]["version"]}: older releases '
-                f'cannot run, as {markdown_.cell(implementation["oldest"])}.',
-                '',
-            ]
+            lines += [f'{markdown_.cell(name)}: {markdown_.cell(implementation["oldest"])}.', '']
         lines += [
             f'??? note "{markdown_.cell(name)}: {len(releases)} releases"',
             '',

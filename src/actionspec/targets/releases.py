@@ -51,7 +51,12 @@ class Family:
     minimum: tuple[int, ...]
     """The oldest release the kit can run."""
     why_minimum: str
-    """Why no older one: a clause that follows `as`."""
+
+    @property
+    def too_old(self) -> str:
+        """Which releases the kit does not run, and why."""
+        oldest = '.'.join(map(str, self.minimum))
+        return f'releases before {oldest} are not run: {self.why_minimum}'
 
 
 FAMILIES = {
@@ -62,7 +67,7 @@ FAMILIES = {
             'ops',
             'ops',
             (2, 0),
-            'the kit is made and tried for ops 2.0 and later only',
+            'the kit is made for the ops 2 API and not tried with ops 1',
         ),
         Family(
             'ops-harness',
@@ -156,8 +161,7 @@ def parse(name: str) -> Release:
             f'{line!r} is not a release: give a version such as 2.23 (the newest 2.23.x) or 2.23.6'
         )
     if _below(line, family.minimum):
-        oldest = '.'.join(map(str, family.minimum))
-        raise BadReleaseError(f'releases before {oldest} cannot run: {family.why_minimum}')
+        raise BadReleaseError(family.too_old)
     return Release(family, line)
 
 
@@ -171,9 +175,7 @@ def environment(release: Release, root: pathlib.Path | None = None) -> venvs.Env
         ) from None
     installed = env.installed.get(venvs.normalize(release.family.package), '0')
     if numbers(installed) < release.family.minimum:
-        raise BadReleaseError(
-            f'{release.family.package} {installed} cannot run: {release.family.why_minimum}'
-        )
+        raise BadReleaseError(f'{release.family.package} {installed}: {release.family.too_old}')
     return env
 
 
