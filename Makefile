@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench docs browser clean juju-report
+.PHONY: run test lint bench docs history browser clean juju-report
 
 # The site tests open the built site in a real headless Chromium (Debian's package).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -34,6 +34,11 @@ browser:
 # Execute the notebooks that changed, refresh the matrix, and build the site into site/.
 docs: $(STAMP)
 	$(VENV)/bin/actionspec docs
+
+# The suite across releases of ops, Harness and Scenario, each in a virtual environment
+# built from PyPI on first use and cached after ($$ACTIONSPEC_ENVS, else ~/.cache/actionspec/envs).
+history: $(STAMP)
+	$(VENV)/bin/actionspec matrix --history --json docs/assets/release-history.json
 
 bench: $(STAMP)
 	$(VENV)/bin/actionspec bench --json docs/assets/bench.json

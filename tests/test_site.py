@@ -200,8 +200,7 @@ def test_catalogue_has_every_scenario_with_its_anchor_and_file():
 @pytest.mark.needs_charmhelpers
 def test_committed_matrix_is_current():
     committed = (ROOT / build.MATRIX).read_text().splitlines()
-    # A fresh process, as `actionspec docs` runs it: Scenario numbers actions from a
-    # counter that lives as long as the process, and its ids appear in the diffs.
+    # A fresh process, as `actionspec docs` runs it.
     fresh = subprocess.run(
         [
             sys.executable,
@@ -251,6 +250,7 @@ def test_strict_build_has_every_page(site):
         'reference/index.html',
         'errata/index.html',
         'matrix/index.html',
+        'history/index.html',
         'cli/index.html',
         'api/index.html',
         'catalogue/index.html',
@@ -352,6 +352,17 @@ def test_site_renders_offline_in_chromium(site, tmp_path):
         assert drawn == [[f'../badges/{t}.svg', True] for t in MATRIX['targets']]
         page.screenshot(tmp_path / 'matrix.png')
         assert _png_size(tmp_path / 'matrix.png')[1] > 1600
+        # The release history: a row per release, a link upstream for every change.
+        history = json.loads((ROOT / 'docs/assets/release-history.json').read_text())
+        page.goto(f'{base}/history/', until='document.querySelector("article table")')
+        rows = page.evaluate('document.querySelectorAll("article details tbody tr").length')
+        assert rows == sum(len(i['releases']) for i in history['implementations']) >= 8
+        upstream = page.evaluate(
+            '[...document.querySelectorAll("article p")].filter(p =>'
+            ' p.innerText.startsWith("Why:") && p.querySelector("a[href^=\'https://\']"))'
+            '.length'
+        )
+        assert upstream == 8
         # The box's guide: its tables all there, nothing wider than the page.
         page.goto(f'{base}/box/', until='document.querySelector("article table")')
         assert page.evaluate('document.querySelectorAll("article table").length') == 3

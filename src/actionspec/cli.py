@@ -10,6 +10,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -19,10 +20,10 @@ from .box import pack as box_pack
 from .juju import clock, model, render, versions
 from .jujucli import commands
 from .jujucli import flags as jujuflags
-from .launch import charmdir
-from .reports import badges, comparison, json_report, matrix, terminal
+from .launch import charmdir, venvs
+from .reports import badges, comparison, history, json_report, matrix, terminal
 from .suite import fuzz, runner, target
-from .targets import juju_cli, mutants
+from .targets import juju_cli, mutants, releases
 
 # Exit statuses of `actionspec run`.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BAD_INPUT = 0, 1, 2, 3
@@ -356,6 +357,10 @@ def _charm_options(parser: argparse.ArgumentParser, *, with_charm: bool = True) 
 
 
 def _matrix(args: argparse.Namespace) -> int:
+    if args.history:
+        return _history(args)
+    if args.releases:
+        raise UsageError('--releases: only with --history')
     jobs = _jobs(args)
     dropped_in = []
     for path in args.with_report or ():
@@ -386,6 +391,49 @@ def _matrix(args: argparse.Namespace) -> int:
     if suite.problems:
         return EXIT_BAD_INPUT
     return EXIT_FAILED if any(r.outcome.is_bad for r in results) else EXIT_OK
+
+
+def _history(args: argparse.Namespace) -> int:
+    """`matrix --history`: the suite across releases of each implementation, each in its
+    own environment (built on first use), and from which release each passes."""
+    jobs = _jobs(args)
+    names = [n for given in args.releases or () for n in given.split(',') if n.strip()]
+    for name in names:
+        if not releases.is_release(name.strip()):
+            forms = ', '.join(releases.FORMS)
+            raise UsageError(f'--releases: {name!r} is not a release target ({forms})')
+    names = [n.strip() for n in names] or list(releases.DEFAULT_HISTORY)
+    suite = _session(args, args.juju_version)
+    start = time.perf_counter()
+    releases.prepare(names, jobs)
+    chosen = _targets(suite, names)
+    built = time.perf_counter() - start
+    progress = terminal.Progress(len(suite.cases) * len(chosen))
+    results = suite.run(chosen, jobs=jobs, progress=progress)
+    progress.finish()
+    tested = [
+        history.Tested(t.family.name, t.name, t.version, t.companions)
+        for t in chosen
+        if isinstance(t, releases.ReleaseTarget)
+    ]
+    oldest = {name: family.too_old for name, family in releases.FAMILIES.items()}
+    data = history.as_data(results, tested, suite.juju_version, oldest)
+    if args.json:
+        files.write_atomically(pathlib.Path(args.json), json.dumps(data, indent=1) + '\n')
+    if args.markdown:
+        files.write_atomically(pathlib.Path(args.markdown), history.markdown(data))
+    if not args.markdown and not args.json:
+        print(history.markdown(data), end='')
+    _print_problems(suite.problems)
+    print(
+        f'{len(chosen)} releases, {len(suite.cases)} scenarios: {runner.closing_line(results)} '
+        f'in {time.perf_counter() - start:.0f} s ({built:.0f} s to find or build the '
+        'environments)',
+        file=sys.stderr,
+    )
+    if suite.problems:
+        return EXIT_BAD_INPUT
+    return EXIT_FAILED if any(r.outcome is runner.Outcome.ERRORED for r in results) else EXIT_OK
 
 
 def _docs(args: argparse.Namespace) -> int:
@@ -649,6 +697,47 @@ def _box_parser(sub: Any) -> None:
     box.set_defaults(func=_box)
 
 
+def _matrix_parser(sub: Any) -> None:
+    mx = sub.add_parser(
+        'matrix',
+        help='run every available target and write the conformance matrix, or with '
+        '--history the suite across releases',
+        description=(
+            'The conformance matrix: every available target side by side. With --history: '
+            'the suite across releases of the real ops runtime, Harness and Scenario, each '
+            'in a virtual environment of its own built from PyPI on first use (under '
+            f'${venvs.CACHE_VARIABLE}, else $XDG_CACHE_HOME/actionspec/envs), and from '
+            'which release each passes each scenario. A history run fails only when a '
+            'scenario errors: an old release failing is what it records.'
+        ),
+    )
+    mx.add_argument('--juju-version', default=versions.DEFAULT_VERSION, metavar='V')
+    mx.add_argument(
+        '--history', action='store_true', help='run the suite across releases (see above)'
+    )
+    mx.add_argument(
+        '--releases',
+        action='append',
+        metavar='LIST',
+        help='with --history: release targets, comma-separated (repeatable), such as '
+        'ops@2.23,ops-harness@2.23,ops-scenario@7 (default: each ops minor line from 2.0, '
+        'Harness from 2.9, Scenario 6, 7.19 to 7.23 and 8.0 to 8.9)',
+    )
+    mx.add_argument('--markdown', metavar='PATH', help='write the matrix as Markdown here')
+    mx.add_argument('--json', metavar='PATH', help='write the matrix as JSON here')
+    mx.add_argument(
+        '--with',
+        dest='with_report',
+        action='append',
+        metavar='REPORT.json',
+        help="show a JSON report's results beside the targets run here (a run on a real "
+        'controller, say; repeatable)',
+    )
+    _jobs_option(mx)
+    _suite_options(mx)
+    mx.set_defaults(func=_matrix)
+
+
 def _run_parser(sub: Any) -> None:
     r = sub.add_parser('run', help='run the conformance suite against implementations')
     r.add_argument(
@@ -729,23 +818,7 @@ def parser() -> argparse.ArgumentParser:
     _charm_options(jr, with_charm=False)
     jr.set_defaults(func=_juju_run)
 
-    mx = sub.add_parser(
-        'matrix', help='run every available target and write the conformance matrix'
-    )
-    mx.add_argument('--juju-version', default=versions.DEFAULT_VERSION, metavar='V')
-    mx.add_argument('--markdown', metavar='PATH', help='write the matrix as Markdown here')
-    mx.add_argument('--json', metavar='PATH', help='write the matrix as JSON here')
-    mx.add_argument(
-        '--with',
-        dest='with_report',
-        action='append',
-        metavar='REPORT.json',
-        help="show a JSON report's results beside the targets run here (a run on a real "
-        'controller, say; repeatable)',
-    )
-    _jobs_option(mx)
-    _suite_options(mx)
-    mx.set_defaults(func=_matrix)
+    _matrix_parser(sub)
 
     mu = sub.add_parser(
         'mutants',

@@ -98,34 +98,38 @@ class Session:
             except KeyError as e:
                 if e.args and e.args[0] != name:
                     raise SessionError(f'target {name!r}: {e.args[0]}') from None
-                known = ', '.join([*targets_.names(), 'all', 'charm:PATH', 'module:attribute'])
+                known = ', '.join(
+                    [*targets_.names(), 'all', *targets_.FORMS, 'charm:PATH', 'module:attribute']
+                )
                 raise SessionError(f'unknown target {name!r} (known: {known})') from None
             except targets_.TargetUnavailableError as e:
                 raise SessionError(f'target {name!r} cannot run here: {e}') from None
         return chosen
 
     def expected_failures(self, name: str) -> dict[str, xfail.ExpectedFailure]:
-        """The target's expected failures from every source directory. A bad list, or an
-        entry that names no scenario (when nothing is selected), joins `problems`."""
-        if name in self._lists:
-            return self._lists[name]
+        """The target's expected failures from every source directory (a release of an
+        implementation is judged by the implementation's list). A bad list, or an entry
+        that names no scenario (when nothing is selected), joins `problems`."""
+        listed_as = targets_.list_name(name)
+        if listed_as in self._lists:
+            return self._lists[listed_as]
         merged: dict[str, xfail.ExpectedFailure] = {}
         ids = {c.id for c in self.cases}
         for source in self.sources:
             if not source.is_dir():
                 continue
             try:
-                listed = xfail.load(name, source)
+                listed = xfail.load(listed_as, source)
             except yamldata.DataError as e:
                 self.problems.append(e)
                 continue
             if not self.select:
-                path = str(xfail.list_path(name, source))
+                path = str(xfail.list_path(listed_as, source))
                 for stale in sorted(set(listed) - ids):
                     message = 'this expected failure names no scenario: remove it'
                     self.problems.append(yamldata.DataError(path, 1, stale, message))
             merged.update(listed)
-        self._lists[name] = merged
+        self._lists[listed_as] = merged
         return merged
 
     def run(

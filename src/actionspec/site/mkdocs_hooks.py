@@ -16,8 +16,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from actionspec import cli
-from actionspec.reports import json_report
+from actionspec import cli, yamldata
+from actionspec.reports import history, json_report
 from actionspec.reports import matrix as matrix_
 from actionspec.site import convert, mermaid_js, notebooks, pages
 from actionspec.suite import rules
@@ -27,6 +27,8 @@ BENCH = 'assets/bench.json'
 # JSON reports shown in the matrix beside the targets run here: a run through the box's
 # `juju`, or a real controller's (`actionspec run --target juju --report FILE.json`).
 REPORTS = 'assets/reports'
+HISTORY = 'assets/release-history.json'
+HISTORY_NOTES = 'assets/release-changes.yaml'
 _state: dict[str, Any] = {}
 
 
@@ -78,7 +80,24 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     if bench_file is not None:
         bench = json.loads(pathlib.Path(bench_file.abs_src_path or '').read_text('utf-8'))
     add('performance.md', pages.performance_page(bench))
+    add('history.md', _history_page(files))
     return files
+
+
+def _history_page(files: Files) -> str:
+    history_file = files.get_file_from_path(HISTORY)
+    notes_file = files.get_file_from_path(HISTORY_NOTES)
+    data = None
+    if history_file is not None:
+        data = json.loads(pathlib.Path(history_file.abs_src_path or '').read_text('utf-8'))
+    try:
+        notes = []
+        if notes_file is not None:
+            path = pathlib.Path(notes_file.abs_src_path or '')
+            notes = history.load_notes(path.read_text(encoding='utf-8'), str(path))
+        return pages.history_page(data, notes)
+    except (yamldata.DataError, pages.HistoryNotesError) as e:
+        raise PluginError(str(e)) from None
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..reports import badges as badges_
-from ..reports import markdown, terminal
+from ..reports import history, markdown, terminal
 from ..reports import matrix as matrix_
 from ..suite import loader, rules, scenario
 from . import plots
@@ -288,6 +288,39 @@ def badge_images(matrix: Mapping[str, Any]) -> str:
         f'(`{BADGES}/<target>.json`); [writing a target](writing-a-target.md#badges) says how '
         "to show one in a framework's README.\n"
     )
+
+
+class HistoryNotesError(ValueError):
+    """A note on the release history that explains no change the history shows."""
+
+
+def history_page(data: Mapping[str, Any] | None, notes: Sequence[history.Note]) -> str:
+    """The release history page, from `actionspec matrix --history` and the notes on why
+    outcomes changed; a note the history does not bear out stops the build."""
+    if data is None:
+        return (
+            '# Release history\n\nNot run yet: `make history` runs the suite across '
+            'releases and writes `docs/assets/release-history.json`, from which this page '
+            'is made.\n'
+        )
+    problems = history.check_notes(data, notes)
+    if problems:
+        raise HistoryNotesError(f'docs/assets/release-changes.yaml: {problems[0]}')
+    intro = (
+        'Made by `actionspec matrix --history` (`make history`), which runs every scenario '
+        'on each release in a virtual environment of its own, built from PyPI on first use '
+        'and kept in a cache after. Run one release yourself with `actionspec run --target '
+        'ops@2.23` (or `ops-harness@2.23`, `ops-scenario@7`). A release of Harness or '
+        "Scenario is judged by its implementation's [expected failures](matrix.md), but this "
+        'page shows only whether each release passed: *cannot observe* means the '
+        'implementation has no way to show what the scenario checks (as on the '
+        '[matrix](matrix.md)).\n'
+    )
+    body = history.markdown(
+        data, notes, scenario_link=lambda case_id: relative(scenario_uri(case_id), 'history.md')
+    )
+    title, _, rest = body.partition('\n')
+    return f'{title}\n\n{intro}{rest}'
 
 
 @contextlib.contextmanager

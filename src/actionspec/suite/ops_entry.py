@@ -13,13 +13,25 @@ target that reaches units only through Juju puts events in a store "deferred ear
 
 from __future__ import annotations
 
+import importlib
 import os
 import pathlib
+from typing import Any
 
 import ops
 
 from .. import environment
 from . import contract, ops_scripted
+
+
+def _ops_main() -> Any:
+    """ops' `main`: `ops.main` from ops 2.2 on; in ops 2.0 and 2.1 the function
+    `main` of the module `ops.main`, which the package does not import itself
+    (canonical/operator ops/__init__.py at 2.2.0 made the module callable)."""
+    found = getattr(ops, 'main', None)
+    if callable(found):
+        return found
+    return importlib.import_module('ops.main').main
 
 
 def main() -> None:
@@ -31,4 +43,4 @@ def main() -> None:
     recorder = ops_scripted.Recorder()
     recorder.seeding.update(seeds)
     contract.keep_notes(recorder, charm_dir)
-    ops.main(ops_scripted.charm_type(behaviour, recorder))
+    _ops_main()(ops_scripted.charm_type(behaviour, recorder))

@@ -33,7 +33,9 @@ def charm_type(
 ) -> type[ops.CharmBase]:
     """An ops charm that observes each event in `behaviour` and performs its steps."""
 
-    class ScriptedOpsCharm(ops.CharmBase):
+    # `ops.charm.CharmBase`, not `ops.CharmBase`: ops 2.0 and 2.1 name nothing at the top
+    # level (canonical/operator ops/__init__.py before 2.2.0), and every release has this.
+    class ScriptedOpsCharm(ops.charm.CharmBase):
         def __init__(self, framework: ops.Framework) -> None:
             super().__init__(framework)
             for event_name in behaviour:

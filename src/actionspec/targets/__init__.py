@@ -6,8 +6,9 @@ import importlib
 import pathlib
 from collections.abc import Callable
 
+from ..launch import venvs
 from ..suite import target
-from . import charm_dir, juju_cli, reference
+from . import charm_dir, juju_cli, reference, releases
 
 
 class TargetUnavailableError(RuntimeError):
@@ -46,16 +47,34 @@ FACTORIES: dict[str, Callable[[], target.Target]] = {
 NAMED_ONLY = frozenset({'juju'})
 
 
+# The names of targets made on demand, besides those in FACTORIES.
+FORMS = releases.FORMS
+
+
 def names() -> list[str]:
     return list(FACTORIES)
 
 
+def list_name(name: str) -> str:
+    """The expected-failure list the target called `name` is judged by: its own, or for a
+    release (`ops-harness@2.23`) its implementation's, whose known divergences it shares
+    unless the release differs."""
+    return name.partition('@')[0] if releases.is_release(name) else name
+
+
 def make(name: str) -> target.Target:
-    """The target called `name`, or `module:attribute` for one of your own (a class or a
-    factory to call, or an instance). KeyError if there is none, TargetUnavailableError if
-    it cannot run here."""
+    """The target called `name`, a release of one (`ops@2.23`, built on first use), or
+    `module:attribute` for one of your own (a class or a factory to call, or an instance).
+    KeyError if there is none, TargetUnavailableError if it cannot run here."""
     if name in FACTORIES:
         return FACTORIES[name]()
+    if releases.is_release(name):
+        try:
+            return releases.make(name)
+        except releases.BadReleaseError as e:
+            raise KeyError(str(e)) from None
+        except venvs.EnvError as e:
+            raise TargetUnavailableError(str(e)) from None
     if name.startswith('charm:'):
         try:
             return charm_dir.CharmTarget(pathlib.Path(name.removeprefix('charm:')), name)

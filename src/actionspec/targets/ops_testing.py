@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import io
 import warnings
 from collections.abc import Iterator, Mapping
@@ -161,7 +162,8 @@ class _HarnessTarget:
 
 
 class ScenarioTarget(_HarnessTarget):
-    """ops.testing's Scenario: `Context.run(ctx.on.action(...), State(...))` per unit."""
+    """ops.testing's Scenario: `Context.run(ctx.on.action(...), State(...))` per unit
+    (Scenario 6: `Context.run_action(Action(...), State(...))`)."""
 
     name = 'ops-scenario'
 
@@ -169,10 +171,12 @@ class ScenarioTarget(_HarnessTarget):
         app, numbers = _units(case)
         _check_observable(case, app.name, numbers)
         recorder, charm, seen = self._start(case, app)
+        api = _scenario_api()
+        _first_action_id()
         statuses = []
         for number in numbers:
             unit = f'{app.name}/{number}'
-            ctx = testing.Context(
+            ctx = api.Context(
                 charm,
                 meta=app.meta().metadata(),
                 actions=dict(app.actions),
@@ -180,11 +184,11 @@ class ScenarioTarget(_HarnessTarget):
                 unit_id=number,
                 juju_version=versions.profile(juju_version).agent_version,
             )
-            state = testing.State(
+            state = api.State(
                 leader=app.leader == number,
                 relations=[self._relation(end, number) for end in _relations(case, app.name)],
                 deferred=[
-                    testing.DeferredEvent(
+                    api.DeferredEvent(
                         f'{charm.__name__}/on/{event}[{n}]', charm.__name__, f'_on_{event}'
                     )
                     for n, event in enumerate(case.deferred.get(unit, ()), 1)
@@ -193,11 +197,7 @@ class ScenarioTarget(_HarnessTarget):
             task = target.TaskObservation(status='completed')
             state_out: Any = None
             try:
-                state_out = ctx.run(
-                    ctx.on.action(case.run.action, params=dict(case.run.params)), state
-                )
-            except testing.ActionFailed as e:
-                task.status, task.message, state_out = 'failed', e.message, e.state
+                state_out = _run_action(ctx, case.run, state, task)
             except Exception as e:
                 if type(e).__name__ == 'InconsistentScenarioError':
                     seen.error = str(e)
@@ -205,8 +205,6 @@ class ScenarioTarget(_HarnessTarget):
                 task.status, task.message = 'failed', f'{type(e).__name__}: {e.__cause__ or e!r}'
             except SystemExit as e:
                 task.status, task.message = 'failed', f'SystemExit({e.code}) escaped Context.run'
-            task.results = dict(ctx.action_results or {})
-            task.logs = list(ctx.action_logs)
             seen.tasks[unit] = task
             statuses.append(task.status)
             seen.trace[unit] = recorder.trace.get(unit, [])
@@ -226,15 +224,62 @@ class ScenarioTarget(_HarnessTarget):
 
     @staticmethod
     def _relation(end: _RelationEnd, number: int) -> Any:
+        api = _scenario_api()
+        # Scenario 7 calls a relation's id `id`; 6.x called it `relation_id`.
+        named = {'id' if api is testing else 'relation_id': end.id}
         if end.peer:
             peers: Mapping[int, Any] = {n: {} for n in end.remote_units if n != number}
-            return testing.PeerRelation(end.endpoint, id=end.id, peers_data=peers)
-        return testing.Relation(
+            return api.PeerRelation(end.endpoint, peers_data=peers, **named)
+        return api.Relation(
             end.endpoint,
-            id=end.id,
             remote_app_name=end.remote_app,
             remote_units_data={n: {} for n in end.remote_units},
+            **named,
         )
+
+
+def _scenario_api() -> Any:
+    """Where Scenario's classes are: `ops.testing` from Scenario 7 on (ops 2.17 added
+    them there), the `scenario` package itself in Scenario 6."""
+    if hasattr(testing, 'Context'):
+        return testing
+    return importlib.import_module('scenario')
+
+
+def _first_action_id() -> None:
+    """Number actions from 1 again, as in a fresh test process. Scenario numbers them
+    with a counter of the process (`scenario.state._next_action_id_counter`, in 6.x to
+    8.x), so an action's id would otherwise depend on which scenarios this process ran
+    before it."""
+    state: Any = importlib.import_module('scenario.state')
+    if hasattr(state, '_next_action_id_counter'):
+        state._next_action_id_counter = 1
+
+
+def _run_action(
+    ctx: Any, run: scenario_.Invocation, state: Any, task: target.TaskObservation
+) -> Any:
+    """Run the action in `ctx`, note how it ended in `task`, and give back the State
+    after it. Scenario 7 on: `ctx.run(ctx.on.action(...))`, raising ActionFailed for a
+    failed action, results and logs on the context; Scenario 6: `ctx.run_action(...)`,
+    all of it in the ActionOutput it returns."""
+    params = dict(run.params)
+    api = _scenario_api()
+    if api is testing:
+        state_out: Any = None
+        try:
+            state_out = ctx.run(ctx.on.action(run.action, params=params), state)
+        except testing.ActionFailed as e:
+            task.status, task.message, state_out = 'failed', e.message, e.state
+        finally:
+            task.results = dict(ctx.action_results or {})
+            task.logs = list(ctx.action_logs)
+        return state_out
+    output = ctx.run_action(api.Action(run.action, params=params), state)
+    if output.failure is not None:
+        task.status, task.message = 'failed', output.failure
+    task.results, task.logs = dict(output.results or {}), list(output.logs)
+    return output.state
 
 
 class HarnessTarget(_HarnessTarget):
