@@ -264,6 +264,8 @@ def test_strict_build_has_every_page(site):
         'notebooks/02-fan-out/index.html',
         'notebooks/02-fan-out.ipynb',
         'box/index.html',
+        'juju-target/index.html',
+        'badges/juju.svg',
         'notebooks/11-integration-tests-in-the-box/index.html',
         'notebooks/12-what-unit-tests-miss/index.html',
         'assets/javascripts/mermaid.min.js',
@@ -375,6 +377,11 @@ def test_site_renders_offline_in_chromium(site, tmp_path):
         assert page.evaluate(
             'document.documentElement.scrollWidth <= document.documentElement.clientWidth'
         )
+        assert page.evaluate(OVERFLOWING_CODE) == 0
+        # The juju target's page: its table of what a CLI cannot observe, and the juju
+        # column in the matrix beside it comes from the report dropped in.
+        page.goto(f'{base}/juju-target/', until='document.querySelector("article table")')
+        assert page.evaluate('document.querySelectorAll("article table").length') == 1
         assert page.evaluate(OVERFLOWING_CODE) == 0
         # Every notebook's code and output fit the page: nothing scrolls sideways.
         for path in NOTEBOOKS:
