@@ -154,8 +154,8 @@ def test_relations_get_a_provider_and_one_interface(cases: list[scenario.Scenari
     ('scenario_id', 'reason'),
     [
         ('lifecycle/abort-running', 'it holds a charm mid-dispatch'),
-        ('fan-out/leader', 'Juju elects the leader itself: a CLI cannot choose unit 1'),
-        ('fan-out/no-leader', 'a CLI cannot choose unit none'),
+        ('fan-out/leader', 'Juju elects the leader itself: a CLI cannot make unit 1 leader'),
+        ('fan-out/no-leader', 'a CLI cannot leave an application without one'),
     ],
 )
 def test_what_a_cli_cannot_do_is_skipped_with_the_reason(

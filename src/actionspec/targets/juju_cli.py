@@ -124,10 +124,11 @@ def _cannot_observe(case: scenario_.Scenario) -> str | None:
     if moves:
         return f'its steps {", ".join(sorted(moves))} need the model paused or its clock moved'
     for app in case.apps:
+        if app.leader is None:
+            return 'Juju always elects a leader: a CLI cannot leave an application without one'
         if app.leader != 0:
-            return 'Juju elects the leader itself: a CLI cannot choose unit ' + (
-                'none' if app.leader is None else str(app.leader)
-            )
+            return f'Juju elects the leader itself: a CLI cannot make unit {app.leader} leader'
+
         if app.machines:
             return 'it places units on given machines'
     for events in case.deferred.values():
