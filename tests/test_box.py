@@ -14,7 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 
+import actionspec
 from actionspec import box as box_
+from actionspec import charmmeta, environment
+from actionspec.charm import main
+from actionspec.juju import model
 
 from .helpers import juju, juju_until
 
@@ -380,3 +384,19 @@ def test_show_model_answers_as_jubilant_reads_it(box: box_.Box) -> None:
         [sys.executable, '-c', script], env=box.env(), capture_output=True, text=True, check=False
     )
     assert found.stdout == 'seen alive\n', found.stderr
+
+
+def test_two_models_never_share_a_hook_context_id() -> None:
+    """The box serves every model's hook tools from one server, so a unit of one model
+    must not take the context id of the same-named unit of another running at once (a
+    hook tool call was refused as `wrong context ID` when two models each ran db/0's
+    install): Juju's ids are random, ours count from a base each model derives."""
+    first, second = (model.Model(name=name) for name in ('one', 'two'))
+    for m in (first, second):
+        m.deploy('db', main.InProcessCharm(actionspec.Charm, charmmeta.CharmMeta('db')))
+    ids = {
+        m._env(m.unit('db/0'), 'hooks/install', 'install')[environment.CONTEXT_ID]
+        for m in (first, second)
+    }
+    assert len(ids) == 2
+    assert all(i.startswith('db/0-install-') for i in ids)

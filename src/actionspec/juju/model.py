@@ -1141,7 +1141,11 @@ class Model:
                 unit.name, self.name, self.uuid, self.profile.agent_version
             )
         self._context_ids += 1
-        context_id = environment.context_id(unit.name, name, self._context_ids)
+        # Juju's number is random, so ids are unique across models; here, so that two
+        # models sharing one hook-tool server (the box's) never take the same id, each
+        # model counts from a base of its own, derived from its uuid.
+        number = int(self.uuid.replace('-', '')[:8], 16) * 1_000_000 + self._context_ids
+        context_id = environment.context_id(unit.name, name, number)
         return environment.dispatch(base, context_id, dispatch_path)
 
     def _launch(

@@ -52,7 +52,7 @@ JUJU_RELATION_KEYS = frozenset({'egress-subnets', 'ingress-address', 'private-ad
 # `wait` asks the same). The box passes such changes on within milliseconds.
 QUIET_LOOKS = 3
 LOOK_INTERVAL = 1.0
-BOX_LOOK_INTERVAL = 0.2
+BOX_LOOK_INTERVAL = 0.1
 BOX_CLOUD = 'box'
 # How long a model may take to deploy, or to go quiet, before the scenario errors.
 QUIET_TIMEOUT = 900.0
@@ -424,6 +424,15 @@ _LOG_LINE = re.compile(
 )
 
 
+def _no_unit_in_error(status: Mapping[str, Any]) -> None:
+    for app in (status.get('applications') or {}).values():
+        for unit, info in (app.get('units') or {}).items():
+            workload = info.get('workload-status') or {}
+            if workload.get('current') == 'error':
+                message = workload.get('message', '')
+                raise JujuCommandError(f'{unit} failed while it was being set up: {message}')
+
+
 def _log_message(entry: str) -> str:
     found = _LOG_LINE.match(entry)
     return found[1] if found else entry
@@ -464,11 +473,11 @@ class _Scenario:
             for first, second in case.relations:
                 self.juju('integrate', first, second)
             given = {app.name: _action_steps(case, app.name) for app in case.apps}
-        self._quiet()
+        self._quiet(setting_up=True)
         if case.deferred:
             self._seed_deferred()
         self._give_steps(given)
-        self._quiet()
+        self._quiet(setting_up=True)
         since = time.time()
         if case.steps:
             observed = self._steps()
@@ -484,8 +493,10 @@ class _Scenario:
 
     # -- setting up ----------------------------------------------------------------------
 
-    def _quiet(self) -> None:
-        """Wait until every unit is there and its agent idle, look after look."""
+    def _quiet(self, *, setting_up: bool = False) -> None:
+        """Wait until every unit is there and its agent idle, look after look. While
+        `setting_up`, a unit in error (a hook of deploying it failed) fails the scenario:
+        the model is not the one the scenario describes."""
         deadline = time.monotonic() + QUIET_TIMEOUT
         looks = 0
         while looks < QUIET_LOOKS:
@@ -497,6 +508,8 @@ class _Scenario:
                 for app in (status.get('applications') or {}).values()
                 for unit, info in (app.get('units') or {}).items()
             }
+            if setting_up:
+                _no_unit_in_error(status)
             quiet = all(agents.get(unit) == 'idle' for unit in self.units)
             looks = looks + 1 if quiet else 0
             if time.monotonic() > deadline:
