@@ -105,10 +105,11 @@ def test_a_worker_killed_mid_scenario_leaves_no_model(box: box_.Box) -> None:
     destroys what it left when it ends."""
     target = juju_cli.JujuTarget(box.env(), 'killed')
     name = target._new_model()
-    juju_cli.Juju(box.env())('add-model', name, '--no-switch')
-    assert name in _models(box)
+    another_runs = 'killed-b-1-1'  # a run whose prefix is `killed-b`
+    for model in (name, another_runs):
+        juju_cli.Juju(box.env())('add-model', model, '--no-switch')
     assert target.clean_up() == [name]
-    assert name not in _models(box)
+    assert _models(box) == [another_runs]
 
 
 def test_the_packed_charm_imports_on_a_python_with_nothing_installed(

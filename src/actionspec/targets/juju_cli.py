@@ -204,10 +204,12 @@ class JujuTarget:
             listed = self.juju.json('models')
         except (JujuCommandError, json.JSONDecodeError):
             return []
+        # `<prefix>-<pid>-<n>` exactly: a run named `a` leaves a run named `a-b` alone.
+        ours = re.compile(rf'^{re.escape(self.model_prefix)}-\d+-\d+$')
         mine = [
-            m['short-name']
+            str(m['short-name'])
             for m in listed.get('models') or ()
-            if str(m.get('short-name', '')).startswith(f'{self.model_prefix}-')
+            if ours.match(str(m.get('short-name', '')))
         ]
         for name in mine:
             self._destroy(name)
