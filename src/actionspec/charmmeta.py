@@ -50,6 +50,11 @@ def action_event(action: str) -> str:
     return f'{action.replace("-", "_")}_action'
 
 
+def is_action_event(event: str) -> bool:
+    """Whether an event name is an action's (`action_event`'s form)."""
+    return event.endswith('_action')
+
+
 def relation_event(endpoint: str, suffix: str) -> str:
     """The event of a relation hook: `db`, `changed` -> `db_relation_changed`."""
     return f'{endpoint.replace("-", "_")}_relation_{suffix}'

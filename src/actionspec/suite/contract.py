@@ -37,6 +37,14 @@ SCRIPTED_CHARM_CLASS = 'ScriptedOpsCharm'
 Steps = Mapping[str, list[dict[str, object]]]
 
 
+def steps_of(case: scenario.Scenario, app: str) -> dict[str, list[dict[str, object]]]:
+    """An application's steps per event, as its charm reads them (`STEPS_FILE`)."""
+    return {
+        event: [step.as_data() for step in event_steps]
+        for event, event_steps in case.behaviour.get(app, {}).items()
+    }
+
+
 def generated_files(parent: pathlib.Path, meta: charmmeta.CharmMeta, steps: Steps) -> pathlib.Path:
     """A new charm directory under `parent` with the files the kit writes (`GENERATED`),
     for an implementation of the contract to join."""

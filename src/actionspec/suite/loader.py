@@ -67,7 +67,7 @@ def _check_sense(data: Mapping[str, Any], lines: yamldata.Lines, path: str) -> N
             _check_event(
                 apps, endpoints, unit.split('/')[0], event, f'model.deferred.{unit}[{n}]', fail
             )
-            if event.endswith('_action'):
+            if charmmeta.is_action_event(event):
                 fail(f'model.deferred.{unit}[{n}]', 'action events cannot be deferred')
     for app, events in data.get('charm', {}).items():
         if app not in apps:
@@ -177,7 +177,7 @@ def _check_step(
     if kind == 'expect-refused':
         _check_step(arg['step'], event, endpoints, f'{field}.expect-refused.step', fail)
         return
-    if kind in scenario.ACTION_ONLY_STEPS and not event.endswith('_action'):
+    if kind in scenario.ACTION_ONLY_STEPS and not charmmeta.is_action_event(event):
         fail(f'{field}.{kind}', f'{kind!r} is only possible in an action handler')
     if kind == 'relation-set' and arg['endpoint'] not in endpoints:
         fail(f'{field}.relation-set.endpoint', f'no endpoint {arg["endpoint"]!r} on this charm')

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from .. import charmmeta
@@ -440,6 +440,16 @@ class Scenario:
 
     def applies_to(self, version: str) -> bool:
         return version in self.juju_versions
+
+    def every_step(self) -> Iterator[Step]:
+        """Every step any handler of the scenario takes, the step inside each
+        `expect-refused` included."""
+        for events in self.behaviour.values():
+            for steps in events.values():
+                for step in steps:
+                    yield step
+                    if step.kind == 'expect-refused':
+                        yield step.arg[0]
 
     @property
     def runs(self) -> tuple[Invocation, ...]:

@@ -42,10 +42,7 @@ class CharmTarget:
         sources = scratch.scratch_dir('actionspec-charms-')
 
         def charm_for(app: scenario_.AppSpec) -> contract.ScriptedCharmDirectory:
-            steps = {
-                event: [step.as_data() for step in event_steps]
-                for event, event_steps in case.behaviour.get(app.name, {}).items()
-            }
+            steps = contract.steps_of(case, app.name)
             charm = self._charm(self._source(sources, app.meta(), steps))
             charms.append(charm)
             return charm

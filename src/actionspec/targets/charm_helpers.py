@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import pathlib
 import sys
-from collections.abc import Iterator
 
 from .. import charmmeta
 from ..juju import process
@@ -36,23 +35,13 @@ ENTRY = (
 )
 
 
-def _steps(case: scenario_.Scenario) -> Iterator[scenario_.Step]:
-    """Every step any handler of the scenario performs, refused ones included."""
-    for events in case.behaviour.values():
-        for steps in events.values():
-            for step in steps:
-                yield step
-                if step.kind == 'expect-refused':
-                    yield step.arg[0]
-
-
 def inexpressible(case: scenario_.Scenario) -> str | None:
     """Why a charmhelpers charm cannot do what the scenario's charm does, or None."""
-    if case.deferred or any(step.kind == 'defer' for step in _steps(case)):
+    if case.deferred or any(step.kind == 'defer' for step in case.every_step()):
         return 'charmhelpers has no deferred events: a classic charm has no event queue'
     if any(e in charmmeta.COLLECT_STATUS_EVENTS for ev in case.behaviour.values() for e in ev):
         return 'charmhelpers has no collect-status: a classic charm sets its status itself'
-    if any(step.kind == 'fail' and step.arg is None for step in _steps(case)):
+    if any(step.kind == 'fail' and step.arg is None for step in case.every_step()):
         return 'hookenv.action_fail takes a message: charmhelpers has no fail without one'
     if 'C8' in case.rules and any(
         t.stderr is not None for t in (case.expect.tasks or {}).values()

@@ -116,10 +116,8 @@ def client_version(juju: Juju) -> str:
 
 def _cannot_observe(case: scenario_.Scenario) -> str | None:
     """Why a scenario cannot be run through a CLI, or None."""
-    for behaviour in case.behaviour.values():
-        for steps in behaviour.values():
-            if any(step.kind == 'hold' for step in steps):
-                return 'it holds a charm mid-dispatch, which only the kit can release'
+    if any(step.kind == 'hold' for step in case.every_step()):
+        return 'it holds a charm mid-dispatch, which only the kit can release'
     moves = {step.kind for step in case.steps} - {'run', 'juju'}
     if moves:
         return f'its steps {", ".join(sorted(moves))} need the model paused or its clock moved'
@@ -329,19 +327,15 @@ def _with_requirements(names: Sequence[str]) -> list[importlib.metadata.Distribu
 # -- one scenario through the CLI ------------------------------------------------------
 
 
-def _steps(case: scenario_.Scenario, app: str) -> dict[str, list[dict[str, Any]]]:
-    """The application's steps per event, as its charm reads them."""
-    return {
-        event: [step.as_data() for step in event_steps]
-        for event, event_steps in case.behaviour.get(app, {}).items()
-    }
-
-
-def _action_steps(case: scenario_.Scenario, app: str) -> dict[str, list[dict[str, Any]]]:
+def _action_steps(case: scenario_.Scenario, app: str) -> dict[str, list[dict[str, object]]]:
     """The steps a charm is deployed with: its actions' only. The hooks of deploying it
     (install, start, relation-joined...) come before the scenario begins, and must leave
     its units as the scenario's model describes them; the rest come once it is set up."""
-    return {event: steps for event, steps in _steps(case, app).items() if _is_action(event)}
+    return {
+        event: steps
+        for event, steps in contract.steps_of(case, app).items()
+        if charmmeta.is_action_event(event)
+    }
 
 
 def _meta(case: scenario_.Scenario, app: scenario_.AppSpec) -> charmmeta.CharmMeta:
@@ -382,8 +376,8 @@ def _deployment(case: scenario_.Scenario) -> object:
     return (case.apps, case.relations)
 
 
-def _all_steps(case: scenario_.Scenario) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    return {app.name: _steps(case, app.name) for app in case.apps}
+def _all_steps(case: scenario_.Scenario) -> dict[str, dict[str, list[dict[str, object]]]]:
+    return {app.name: contract.steps_of(case, app.name) for app in case.apps}
 
 
 # Steps that leave a mark on a model beyond their own task (relation data, a deferred
@@ -401,19 +395,13 @@ def _unmarked(case: scenario_.Scenario) -> bool:
     expect = case.expect
     if expect.juju_run is not None or expect.relation_data is not None:
         return False
-    for behaviour in case.behaviour.values():
-        for event, steps in behaviour.items():
-            if not _is_action(event):
-                return False
-            for step in steps:
-                inner = step.arg[0] if step.kind == 'expect-refused' else step
-                if inner.kind in _MARKING_STEPS:
-                    return False
-    return True
-
-
-def _is_action(event: str) -> bool:
-    return event.endswith('_action')
+    if any(
+        not charmmeta.is_action_event(event)
+        for events in case.behaviour.values()
+        for event in events
+    ):
+        return False
+    return not any(step.kind in _MARKING_STEPS for step in case.every_step())
 
 
 # What `juju run` says of an operation that scheduled no task, and how it names the
@@ -538,7 +526,7 @@ class _Scenario:
         once the model is set up (a scenario whose charms act only in actions needs no
         `juju exec`, which would take task ids), or another scenario's in a kept model."""
         for app in self.case.apps:
-            steps = _steps(self.case, app.name)
+            steps = contract.steps_of(self.case, app.name)
             if steps == given.get(app.name):
                 continue
             data = base64.b64encode(json.dumps(steps).encode()).decode()
